@@ -1,0 +1,90 @@
+"""The officectl command line: a thin click layer over the library.
+
+Commands are imported only when run, so ``officectl --help`` and the read-only reports
+do not pay for jsonschema, GitPython or jinja2. Every :class:`OfficeError` becomes one
+line on stderr and the exit code its class names; click's usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from officectl.errors import OfficeError
+
+# name -> (module under officectl.cli, function, one-line help shown by --help)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "init": ("admin", "init", "Create a register (a git repository with officectl.yaml)."),
+    "new": ("records", "new", "Register a new record of a kind and commit it."),
+    "do": ("records", "do", "Take one workflow step on a record and commit it."),
+    "show": ("records", "show", "Print one record in full."),
+    "list": ("records", "list_", "List records, filtered by kind, state or deadline."),
+    "history": ("records", "history", "Who did what to a record and when, from git."),
+    "validate": ("records", "validate", "Check record files against schema and workflow."),
+    "overdue": ("reports", "overdue", "Report overdue and soon-due time limits (for cron)."),
+    "render": ("reports", "render", "Render a record's paper form as Markdown or HTML."),
+    "flow": ("admin", "flow", "Print a kind's workflow as a table and a state diagram."),
+    "calendar": ("admin", "calendar", "Working-day arithmetic on the office calendar."),
+}
+
+EXIT_CODES = """\b
+Exit codes:
+  0  done; for reports: nothing to report
+  1  the check found something (validate: problems; overdue --check: overdue items)
+  2  bad command line or bad input (unknown id, invalid value, malformed file)
+  3  refused by the workflow (wrong state, or a post that may not take the step)
+  4  the register cannot be written now (not found, locked, uncommitted edits, git)
+"""
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attribute, _ = COMMANDS[name]
+        command: click.Command = getattr(
+            importlib.import_module(f"officectl.cli.{module}"), attribute
+        )
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, short) for name, (_, _, short) in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OfficeError as err:
+            click.echo(f"officectl: {err}", err=True)
+            ctx.exit(err.exit_code)
+        except BrokenPipeError:
+            sys.stderr.close()
+            ctx.exit(0)
+
+
+@click.group(cls=LazyGroup, epilog=EXIT_CODES)
+@click.option(
+    "-C",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Run as if started in this register folder.",
+)
+@click.version_option(package_name="officectl")
+@click.pass_context
+def main(ctx: click.Context, directory: Path | None) -> None:
+    """Run the general office's paper flows from a register kept in git.
+
+    Each letter, visit, document or request is one YAML record; each step is one git
+    commit by the person who took it. Example: officectl list letter --open
+    """
+    ctx.obj = {"directory": directory}

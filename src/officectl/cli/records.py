@@ -1,0 +1,263 @@
+"""Commands on records: new, do, show, list, history, validate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from officectl import yamlio
+from officectl.cli.common import (
+    acting_person,
+    as_of,
+    emit,
+    format_option,
+    open_register,
+    parse_date,
+    set_option,
+    split_assignments,
+)
+from officectl.errors import BadInput
+from officectl.register import Register
+
+
+def _fields(register: Register, kind: str, assignments: Any, file: Any) -> dict[str, Any]:
+    """Field values from ``--file`` (a YAML mapping) and ``--set`` (typed by schema)."""
+    from officectl.engine import schemas
+
+    fields: dict[str, Any] = {}
+    if file is not None:
+        name = "<stdin>" if file.name == "<stdin>" else file.name
+        data, _ = yamlio.loads(file.read(), name)
+        if not isinstance(data, dict):
+            raise BadInput(f"{name}: 应为字段映射（字段: 值）")
+        fields.update(_flatten(data))
+    for path, text in split_assignments(assignments):
+        fields[path] = schemas(register).coerce(kind, path, text)
+    return fields
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict) and value:
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _step(register: Register, by: str | None, date: str | None, note: str, behalf: str,
+          fields: dict[str, Any]) -> Any:
+    from officectl.engine import StepInput
+
+    return StepInput(
+        person=acting_person(register, by),
+        when=parse_date(date, register),
+        fields=fields,
+        note=note or "",
+        on_behalf_of=behalf or "",
+    )
+
+
+_by = click.option("--by", metavar="PERSON", help="Acting person's roster id.")
+_date = click.option("--date", metavar="DATE", help="When it happened (YYYY-MM-DD[THH:MM]).")
+_note = click.option("--note", default="", help="A note kept in the record's history.")
+
+
+@click.command()
+@click.argument("kind")
+@set_option
+@click.option("--file", type=click.File("r", encoding="utf-8"), help="Fields as YAML; - is stdin.")
+@_by
+@_date
+@_note
+@click.pass_context
+def new(ctx: click.Context, kind: str, assignments: Any, file: Any, by: str | None,
+        date: str | None, note: str) -> None:
+    """Register a new record of KIND and commit it; print its id.
+
+    Example: officectl new letter --set received=2026-03-02 --set petitioner.name=张三
+    --set title=反映物业收费问题 --set content=… --by wangli
+    """
+    from officectl.engine import create
+
+    register = open_register(ctx)
+    fields = _fields(register, kind, assignments, file)
+    outcome = create(register, kind, _step(register, by, date, note, "", fields))
+    click.echo(outcome.record_id)
+
+
+@click.command(name="do")
+@click.argument("record_id", metavar="ID")
+@click.argument("action")
+@set_option
+@_by
+@_date
+@_note
+@click.option("--on-behalf-of", "behalf", default="", help="Unit or person acted for.")
+@click.pass_context
+def do(ctx: click.Context, record_id: str, action: str, assignments: Any, by: str | None,
+       date: str | None, note: str, behalf: str) -> None:
+    """Take ACTION on record ID and commit it.
+
+    Example: officectl do LTR-2026-0007 assign --set unit=jiangan --by wangli
+    """
+    from officectl.engine import take
+
+    register = open_register(ctx)
+    kind = register.kind_of_id(record_id)
+    fields = _fields(register, kind.name, assignments, None)
+    outcome = take(
+        register, record_id, action, _step(register, by, date, note, behalf, fields)
+    )
+    click.echo(f"{outcome.record_id}: {kind.state_label(outcome.state)}")
+
+
+@click.command()
+@click.argument("record_id", metavar="ID")
+@click.pass_context
+def show(ctx: click.Context, record_id: str) -> None:
+    """Print record ID in full, personal data included.
+
+    Example: officectl show LTR-2026-0007
+    """
+    register = open_register(ctx)
+    path = register.existing_path(record_id)
+    click.echo(path.read_text(encoding="utf-8"), nl=False)
+
+
+@click.command(name="list")
+@click.argument("kind", required=False)
+@click.option("--state", help="Only records in this state.")
+@click.option("--open", "open_only", is_flag=True, help="Only records not yet closed.")
+@click.option("--overdue", is_flag=True, help="Only records with an overdue time limit.")
+@click.option("--as-of", "as_of_text", metavar="DATE", help="Judge deadlines on this day.")
+@format_option(["table", "json", "csv", "md"])
+@click.pass_context
+def list_(ctx: click.Context, kind: str | None, state: str | None, open_only: bool,
+          overdue: bool, as_of_text: str | None, fmt: str) -> None:
+    """List records, personal data masked.
+
+    Example: officectl list letter --open --format csv
+    """
+    from officectl import reports
+
+    register = open_register(ctx)
+    reading = reports.read_all(register, kind)
+    records = reading.records
+    if state:
+        records = [r for r in records if r.state == state]
+    if open_only:
+        records = list(reports.iter_open(reports.Reading(records, []), register))
+    late: dict[str, int] = {}
+    if overdue:
+        day = as_of(as_of_text, register)
+        for item in reports.due_items(register, records, day, soon=-1):
+            late[item.record] = max(late.get(item.record, 0), item.days_late)
+        records = [r for r in records if r.id in late]
+    rows = [_row(register, summary, late) for summary in records]
+    headers = {"id": "编号", "kind": "类型", "state": "状态", "title": "事由", "due": "最近时限"}
+    if overdue:
+        headers["late"] = "逾期工作日"
+    emit(rows, headers, fmt)
+    _warn_skipped(reading.skipped)
+
+
+def _row(register: Register, summary: Any, late: dict[str, int]) -> dict[str, Any]:
+    from officectl import reports
+
+    kind = register.kinds.get(summary.kind)
+    data = reports.masked(kind, summary.data) if kind else summary.data
+    open_dues = [
+        e.get("due") for e in data.get("deadlines") or [] if isinstance(e, dict) and "done" not in e
+    ]
+    return {
+        "id": summary.id,
+        "kind": kind.label if kind else summary.kind,
+        "state": kind.state_label(summary.state) if kind else summary.state,
+        "title": reports.field_value(data, kind.title_field) if kind else "",
+        "due": min(map(str, open_dues)) if open_dues else "",
+        "late": late.get(summary.id, ""),
+    }
+
+
+def _warn_skipped(skipped: list[str]) -> None:
+    for message in skipped:
+        click.echo(f"officectl: 跳过无法读取的文件 {message}", err=True)
+
+
+@click.command()
+@click.argument("record_id", metavar="ID")
+@format_option(["table", "json", "csv", "md"])
+@click.pass_context
+def history(ctx: click.Context, record_id: str, fmt: str) -> None:
+    """Who did what to record ID and when, from the git commits.
+
+    Example: officectl history LTR-2026-0007
+    """
+    from officectl import gitstore
+
+    register = open_register(ctx)
+    path = register.existing_path(record_id)
+    rows = [
+        {
+            "date": commit.date,
+            "person": commit.author,
+            "action": commit.trailers.get(gitstore.TRAILER_ACTION, "（手工修改）"),
+            "subject": commit.subject,
+            "commit": commit.sha[:10],
+        }
+        for commit in gitstore.log(register.root, register.relative(path))
+    ]
+    headers = {"date": "时间", "person": "办理人", "action": "动作", "subject": "说明",
+               "commit": "提交"}
+    emit(rows, headers, fmt)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.pass_context
+def validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
+    """Check every record (or those named) against schema and workflow; silent when clean.
+
+    Each problem is printed as path:line: message; the exit code is 1 if there is any.
+    Example: officectl validate registers/letter/2026
+    """
+    from officectl.engine import check_text
+
+    register = open_register(ctx)
+    files = _record_files(register, paths)
+    problems = 0
+    for path in files:
+        name = register.relative(path)
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            click.echo(f"{name}:1: 不是 UTF-8 编码的文本", err=False)
+            problems += 1
+            continue
+        for finding in check_text(register, text, name):
+            click.echo(str(finding))
+            problems += 1
+    if problems:
+        ctx.exit(1)
+
+
+def _record_files(register: Register, paths: tuple[Path, ...]) -> list[Path]:
+    if not paths:
+        return list(register.record_files())
+    files: list[Path] = []
+    for given in paths:
+        path = given.resolve()
+        if not path.is_relative_to(register.root):
+            raise BadInput(f"{given}: 不在登记簿 {register.root} 内")
+        if path.is_dir():
+            files.extend(sorted(path.rglob("*.yaml")))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise BadInput(f"{given}: 没有这个文件或目录")
+    return files
+

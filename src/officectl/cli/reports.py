@@ -1,0 +1,133 @@
+"""Reports: the overdue list for cron, and rendered paper forms."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from officectl.cli.common import as_of, format_option, open_register, table
+from officectl.register import Register
+
+_HEADERS = {
+    "department": "责任单位",
+    "person": "责任人",
+    "record": "编号",
+    "kind": "类型",
+    "title": "事由",
+    "limit": "时限",
+    "due": "到期",
+    "late": "逾期工作日",
+}
+
+
+@click.command()
+@click.option("--as-of", "as_of_text", metavar="DATE", help="Report as of this day.")
+@click.option("--soon", default=3, show_default=True, help="Also list limits due within N working days.")
+@format_option(["table", "md", "html", "json"])
+@click.option("--check", is_flag=True, help="Exit 1 when anything is overdue.")
+@click.pass_context
+def overdue(ctx: click.Context, as_of_text: str | None, soon: int, fmt: str, check: bool) -> None:
+    """Report what is overdue and what falls due soon, by department and person.
+
+    Days late are counted in working days on the office calendar. For cron:
+    officectl -C /srv/register overdue --format md --check
+    """
+    from officectl import reports
+
+    register = open_register(ctx)
+    day = as_of(as_of_text, register)
+    reading = reports.read_all(register)
+    items = reports.due_items(register, reading.records, day, soon)
+    late = [item for item in items if item.overdue]
+    coming = [item for item in items if not item.overdue]
+    click.echo(_render(register, day, late, coming, fmt, soon))
+    for message in reading.skipped:
+        click.echo(f"officectl: 跳过无法读取的文件 {message}", err=True)
+    _warn_provisional(register, items)
+    if check and late:
+        ctx.exit(1)
+
+
+def _rows(items: list[Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "department": item.department,
+            "person": item.person,
+            "record": item.record,
+            "kind": item.kind,
+            "title": item.title,
+            "limit": item.limit,
+            "due": f"{item.due}{'（暂定）' if item.provisional else ''}",
+            "late": item.days_late if item.overdue else f"剩 {item.days_left}",
+        }
+        for item in items
+    ]
+
+
+def _render(register: Register, day: Any, late: list[Any], coming: list[Any], fmt: str,
+            soon: int) -> str:
+    office = register.settings.office
+    if fmt == "json":
+        payload = {
+            "office": office,
+            "as_of": day.isoformat(),
+            "overdue": _rows(late),
+            "due_soon": _rows(coming),
+        }
+        return json.dumps(payload, ensure_ascii=False, indent=2, default=str)
+    if fmt == "html":
+        from officectl.forms import render_report
+
+        return render_report(register, "overdue", {
+            "as_of": day, "overdue": _rows(late), "due_soon": _rows(coming),
+            "headers": _HEADERS, "soon": soon,
+        })
+    markdown = fmt == "md"
+    title = f"{office} 逾期事项报告（截至 {day.isoformat()}）"
+    parts = [f"# {title}" if markdown else title, ""]
+    parts.append(f"{'## ' if markdown else ''}已逾期：{len(late)} 项")
+    parts += ["", table(_rows(late), _HEADERS, markdown) if late else "（无）", ""]
+    parts.append(f"{'## ' if markdown else ''}{soon} 个工作日内到期：{len(coming)} 项")
+    parts += ["", table(_rows(coming), _HEADERS, markdown) if coming else "（无）"]
+    return "\n".join(parts)
+
+
+def _warn_provisional(register: Register, items: list[Any]) -> None:
+    calendar = register.calendar
+    if calendar.provisional_years:
+        years = "、".join(str(y) for y in sorted(calendar.provisional_years))
+        click.echo(
+            f"officectl: 注意：{years} 年的放假安排尚未录入，相关到期日按周末推算、标为暂定"
+            f"（官方数据至 {calendar.last_official_year} 年）；国务院办公厅通知发布后，"
+            "请在登记簿的 calendar.yaml 中录入该年的 holidays 和 workdays 并标 complete: true",
+            err=True,
+        )
+
+
+@click.command()
+@click.argument("record_id", metavar="ID")
+@click.argument("form", required=False)
+@format_option(["md", "html"], default="html")
+@click.option("-o", "output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of stdout.")
+@click.pass_context
+def render(ctx: click.Context, record_id: str, form: str | None, fmt: str,
+           output: Path | None) -> None:
+    """Render FORM of record ID (default: its registration form).
+
+    Example: officectl render LTR-2026-0007 transfer-slip --format html -o slip.html
+    """
+    from officectl import forms, yamlio
+
+    register = open_register(ctx)
+    path = register.existing_path(record_id)
+    data, _ = yamlio.load_file(path, register.relative(path))
+    text = forms.render(register, data, form, fmt)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(str(output), err=True)

@@ -1,0 +1,418 @@
+"""Taking steps: create a record, move it through its workflow, keep its time limits.
+
+A step is all or nothing. The new text of the record is built in memory, validated
+against its schema and its workflow, written, and committed as one commit by the acting
+person; if anything fails on the way, the file and git's index are put back as they were.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from officectl import gitstore, yamlio
+from officectl.errors import BadInput, Refused
+from officectl.register import POSTS, Person, Register
+from officectl.schemas import Finding, SchemaSet
+from officectl.workflow import Action, Kind, Limit
+
+RESERVED = {"id", "kind", "state", "history", "deadlines"}
+BOOKKEEPING = ("deadlines", "history")  # kept at the end of every record
+
+
+@dataclass(frozen=True)
+class Outcome:
+    record_id: str
+    path: Path
+    commit: str
+    state: str
+
+
+@dataclass(frozen=True)
+class StepInput:
+    """What a person asks for: an action, field values, a date, a note."""
+
+    person: Person
+    when: dt.datetime
+    fields: Mapping[str, Any]
+    note: str = ""
+    on_behalf_of: str = ""
+
+
+def schemas(register: Register) -> SchemaSet:
+    cache = register.__dict__
+    if "_schemas" not in cache:
+        cache["_schemas"] = SchemaSet(register.folder("schemas"))
+    return cache["_schemas"]  # type: ignore[no-any-return]
+
+
+# --- the two ways a record changes ------------------------------------------------------
+
+
+def create(register: Register, kind_name: str, step: StepInput) -> Outcome:
+    """Register a new record of ``kind_name`` by its workflow's creating action."""
+    kind = register.kind(kind_name)
+    action = kind.creating_action
+    _check_person(register, action, step.person)
+
+    tree = yamlio.new_map()
+    _apply_fields(register, kind, tree, step.fields)
+    year = _year_of(tree.get(kind.year_field), step.when)
+    record_id = register.next_id(kind, year)
+    tree.insert(0, "id", record_id)
+    tree.insert(1, "kind", kind.name)
+    tree.insert(2, "state", "")
+    return _finish(register, kind, action, tree, step, previous=None)
+
+
+def take(register: Register, record_id: str, action_name: str, step: StepInput) -> Outcome:
+    """Take one workflow step on an existing record."""
+    path = register.existing_path(record_id)
+    text = path.read_text(encoding="utf-8")
+    tree = yamlio.load_for_edit(text, register.relative(path))
+    kind = register.kind(str(tree.get("kind")))
+    action = kind.actions.get(action_name)
+    state = str(tree.get("state"))
+
+    if action is None or action.create or state not in action.sources:
+        raise Refused(_not_allowed(kind, state, action_name, record_id))
+    _check_person(register, action, step.person)
+    _apply_fields(register, kind, tree, step.fields)
+    return _finish(register, kind, action, tree, step, previous=text)
+
+
+def _finish(
+    register: Register,
+    kind: Kind,
+    action: Action,
+    tree: Any,
+    step: StepInput,
+    previous: str | None,
+) -> Outcome:
+    """Apply the action's own effects, validate, write and commit."""
+    record_id = str(tree["id"])
+    before = str(tree.get("state") or "")
+    after = action.target or before
+    _require(kind, action, tree)
+    for key, value in action.sets.items():
+        yamlio.set_field(tree, key, value, before="deadlines")
+    if action.sets_person:
+        yamlio.set_field(tree, action.sets_person, step.person.id, before="deadlines")
+    tree["state"] = after
+    _update_limits(register, kind, action, tree, step.when, after)
+    _append_history(tree, action, before, after, step)
+
+    text = yamlio.dumps(tree)
+    path = register.record_path(record_id)
+    findings = check_text(register, text, register.relative(path))
+    if findings:
+        raise BadInput("；".join(f.message for f in findings))
+    commit = write_and_commit(
+        register, path, text, previous, _message(register, kind, action, tree, step), step
+    )
+    return Outcome(record_id, path, commit, after)
+
+
+# --- checks -------------------------------------------------------------------------
+
+
+def _not_allowed(kind: Kind, state: str, name: str, record_id: str) -> str:
+    allowed = kind.allowed(state)
+    listed = "、".join(f"{a.name}（{a.label}）" for a in allowed) or "无（已办结）"
+    if name not in kind.actions:
+        return f"{kind.label}没有动作 {name}；{record_id} 当前可做：{listed}"
+    label = kind.actions[name].label
+    return (
+        f"{record_id} 当前状态为“{kind.state_label(state)}”，不能{label}（{name}）；"
+        f"当前可做：{listed}"
+    )
+
+
+def _check_person(register: Register, action: Action, person: Person) -> None:
+    held = register.settings.posts_of(person)
+    if held & set(action.posts):
+        return
+    wanted = "、".join(POSTS.get(post, post) for post in action.posts)
+    mine = "、".join(POSTS.get(post, post) for post in sorted(held)) or "无岗位"
+    raise Refused(f"{person.label()} 的岗位（{mine}）不能{action.label}；须由{wanted}办理")
+
+
+def _require(kind: Kind, action: Action, tree: Any) -> None:
+    missing = [path for path in action.requires if _get(tree, path) in (None, "", [])]
+    if missing:
+        sets = " ".join(f"--set {path}=…" for path in missing)
+        raise BadInput(f"{action.label}（{action.name}）需要填写 {'、'.join(missing)}：{sets}")
+
+
+def _apply_fields(
+    register: Register, kind: Kind, tree: Any, fields: Mapping[str, Any]
+) -> None:
+    for path, value in fields.items():
+        top = path.split(".")[0]
+        if top in RESERVED:
+            raise BadInput(f"字段 {top} 由 officectl 维护，不能直接设置")
+        _check_reference(register, kind, path, value)
+        _set(tree, path, value)
+
+
+def _check_reference(register: Register, kind: Kind, path: str, value: Any) -> None:
+    target = kind.references.get(path)
+    if value in (None, "") or target not in {"person", "unit"}:
+        return
+    known = register.settings.people if target == "person" else register.settings.units
+    if value not in known:
+        noun = "人员" if target == "person" else "单位"
+        raise BadInput(f"{path}: 名册中没有{noun} {value!r}（officectl.yaml）")
+
+
+def check_text(register: Register, text: str, name: str) -> list[Finding]:
+    """Every problem with one record file's text: YAML, schema, workflow, file name."""
+    try:
+        data, lines = yamlio.loads(text, name)
+    except yamlio.YamlError as err:
+        line = re.match(r"^[^:]*:(\d+)", str(err))
+        return [Finding(name, int(line[1]) if line else 1, str(err).split(": ", 1)[-1])]
+    return check_data(register, data, lines.of, name)
+
+
+def check_data(register: Register, data: Any, line_of: Any, name: str) -> list[Finding]:
+    if not isinstance(data, dict):
+        return [Finding(name, 1, "记录应为键值映射")]
+    record_id = str(data.get("id", ""))
+    kind_name = str(data.get("kind", ""))
+    if kind_name not in register.kinds:
+        known = "、".join(register.kinds)
+        return [Finding(name, line_of(("kind",)), f"kind: 未知类型 {kind_name!r}；应为：{known}")]
+    kind = register.kinds[kind_name]
+    found = [
+        Finding(name, line_of(path), message, record_id)
+        for path, message in schemas(register).problems(kind_name, yamlio.to_json(data))
+    ]
+    state = data.get("state")
+    if state not in kind.states:
+        known = "、".join(kind.states)
+        found.append(
+            Finding(name, line_of(("state",)), f"state: 未知状态 {state!r}；应为：{known}")
+        )
+    expected = f"{record_id}.yaml"
+    if not name.endswith(expected) or f"/{kind_name}/" not in f"/{name}":
+        found.append(
+            Finding(name, line_of(("id",)), f"id: {record_id} 与文件位置不符，应在 "
+                    f"registers/{kind_name}/<年份>/{expected}")
+        )
+    return found
+
+
+# --- time limits --------------------------------------------------------------------
+
+
+def _update_limits(
+    register: Register, kind: Kind, action: Action, tree: Any, when: dt.datetime, state: str
+) -> None:
+    deadlines = tree.get("deadlines")
+    if deadlines is None:
+        deadlines = []
+        yamlio.set_field(tree, "deadlines", deadlines, before="history")
+    final = not kind.is_open(state)
+    for entry in deadlines:
+        limit = kind.limits.get(str(entry.get("limit")))
+        if "done" in entry or limit is None:
+            continue
+        if final or action.name in limit.stop_actions or state in limit.stop_states:
+            entry["done"] = _stamp(limit, when)
+    for limit in kind.limits.values():
+        if action.name in limit.start_actions:
+            entry = _open(register, limit, tree, when)
+            if final or action.name in limit.stop_actions:
+                entry["done"] = _stamp(limit, when)
+            deadlines.append(entry)
+    if action.extends:
+        _extend(register, kind, action, tree, deadlines)
+
+
+def _open(register: Register, limit: Limit, tree: Any, when: dt.datetime) -> Any:
+    start: Any = when if limit.unit == "hours" else when.date()
+    if limit.date_field and isinstance(_get(tree, limit.date_field), dt.date):
+        start = _get(tree, limit.date_field)
+    due, provisional = due_date(register, limit, start)
+    entry = yamlio.new_map({"limit": limit.name, "label": limit.label})
+    entry["start"] = _plain(start)
+    entry["due"] = _plain(due)
+    if provisional:
+        entry["provisional"] = True
+    return entry
+
+
+def due_date(register: Register, limit: Limit, start: Any, extra: int = 0) -> Any:
+    """When a limit falls due, and whether that rests on a year not yet published."""
+    calendar = register.calendar
+    if limit.unit == "hours":
+        return calendar.add_hours(_as_datetime(start), limit.length + extra), False
+    start_day = start.date() if isinstance(start, dt.datetime) else start
+    if limit.unit == "workdays":
+        due = calendar.add_workdays(start_day, limit.length + extra)
+    else:
+        due = calendar.add_days(start_day, limit.length + extra)
+    return due.date, due.provisional
+
+
+def _extend(register: Register, kind: Kind, action: Action, tree: Any, deadlines: Any) -> None:
+    rule = action.extends
+    assert rule is not None
+    days = int(_get(tree, rule.field))
+    if days > rule.max:
+        raise Refused(f"{action.label}最多 {rule.max} 日，申请了 {days} 日")
+    entries = [e for e in deadlines if e.get("limit") == rule.limit]
+    if sum(1 for e in entries if "extended" in e) >= rule.times:
+        raise Refused(f"{kind.limits[rule.limit].label}时限只能延长 {rule.times} 次，已经延长过")
+    open_entries = [e for e in entries if "done" not in e]
+    if not open_entries:
+        raise Refused(f"没有未到期的{kind.limits[rule.limit].label}时限可以延长")
+    entry = open_entries[-1]
+    limit = kind.limits[rule.limit]
+    start = entry["start"]
+    due, provisional = due_date(register, limit, start, extra=days)
+    entry["due"] = _plain(due)
+    entry["extended"] = days
+    if provisional:
+        entry["provisional"] = True
+
+
+def _stamp(limit: Limit, when: dt.datetime) -> Any:
+    return when.isoformat() if limit.unit == "hours" else when.date()
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.datetime) else value
+
+
+def _as_datetime(value: Any) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        return dt.datetime.fromisoformat(value)
+    return dt.datetime.combine(value, dt.time())
+
+
+# --- history, message, writing ------------------------------------------------------
+
+
+def _append_history(tree: Any, action: Action, before: str, after: str, step: StepInput) -> None:
+    entry = yamlio.new_map({"action": action.name})
+    if before:
+        entry["from"] = before
+    entry["to"] = after
+    entry["by"] = step.person.id
+    if step.on_behalf_of:
+        entry["on_behalf_of"] = step.on_behalf_of
+    entry["at"] = step.when.isoformat()
+    if step.note:
+        entry["note"] = step.note
+    history = tree.get("history")
+    if history is None:
+        history = []
+        yamlio.set_field(tree, "history", history)
+    history.append(entry)
+
+
+def _message(register: Register, kind: Kind, action: Action, tree: Any, step: StepInput) -> str:
+    detail = action.label
+    if action.summary:
+        values = {
+            name: display(register, kind, name, _get(tree, name))
+            for name in re.findall(r"{([\w.]+)}", action.summary)
+        }
+        detail += " " + re.sub(r"{([\w.]+)}", lambda m: str(values[m[1]]), action.summary)
+    return f"{tree['id']} {action.name}: {detail} ({step.person.name})"
+
+
+def display(register: Register, kind: Kind, path: str, value: Any) -> str:
+    """A field value as a person reads it: unit and person ids become names."""
+    target = kind.references.get(path)
+    settings = register.settings
+    if target == "unit" and value in settings.units:
+        return settings.units[value].name
+    if target == "person" and value in settings.people:
+        return settings.people[value].name
+    return "" if value is None else str(value)
+
+
+def write_and_commit(
+    register: Register,
+    path: Path,
+    text: str,
+    previous: str | None,
+    message: str,
+    step: StepInput,
+) -> str:
+    """Write one record and commit it; on any failure put file and index back."""
+    relative = register.relative(path)
+    gitstore.check_writable(register.root, [relative])
+    if previous is None and path.exists():
+        raise BadInput(f"{relative} 已存在，编号冲突：请重试")
+    person = step.person
+    trailers = {
+        gitstore.TRAILER_RECORD: path.stem,
+        gitstore.TRAILER_ACTION: message.split(":")[0].split(" ")[1],
+        gitstore.TRAILER_PERSON: person.id,
+        gitstore.TRAILER_BEHALF: step.on_behalf_of,
+    }
+    who = gitstore.Identity(person.name, person.email or f"{person.id}@officectl.invalid")
+    try:
+        _atomic_write(path, text)
+        return gitstore.commit(register.root, [relative], message, who, trailers)
+    except BaseException:
+        if previous is None:
+            path.unlink(missing_ok=True)
+        else:
+            _atomic_write(path, previous)
+        gitstore.unstage(register.root, [relative])
+        raise
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    with open(temporary, "w", encoding="utf-8", newline="\n") as stream:
+        stream.write(text)
+        stream.flush()
+        os.fsync(stream.fileno())
+    os.replace(temporary, path)
+
+
+# --- small helpers ------------------------------------------------------------------
+
+
+def _year_of(value: Any, when: dt.datetime) -> int:
+    return value.year if isinstance(value, dt.date) else when.year
+
+
+def _get(tree: Any, path: str) -> Any:
+    node = tree
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _set(tree: Any, path: str, value: Any) -> None:
+    parts = path.split(".")
+    node = tree
+    for part in parts[:-1]:
+        if part not in node or not isinstance(node[part], Mapping):
+            yamlio.set_field(node, part, yamlio.new_map(), before=_tail(node))
+        node = node[part]
+    if value is None:
+        yamlio.remove_field(node, parts[-1])
+    else:
+        yamlio.set_field(node, parts[-1], value, before=_tail(node))
+
+
+def _tail(node: Any) -> str | None:
+    return next((key for key in BOOKKEEPING if key in node), None)

@@ -1,0 +1,187 @@
+"""Git, the register's audit trail.
+
+Every change is one commit that touches exactly the files the command changed, authored
+and committed by the acting person from the roster, never the machine's user. The commit
+path runs git's own commands (through GitPython's command wrapper), never GitPython's
+pure-Python index, which takes seconds a commit on a register of 100,000 files.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from officectl.errors import RegisterError
+
+TRAILER_RECORD = "Officectl-Record"
+TRAILER_ACTION = "Officectl-Action"
+TRAILER_PERSON = "Officectl-Person"
+TRAILER_BEHALF = "Officectl-On-Behalf-Of"
+
+
+@dataclass(frozen=True)
+class Identity:
+    name: str
+    email: str
+
+    def env(self) -> dict[str, str]:
+        return {
+            "GIT_AUTHOR_NAME": self.name,
+            "GIT_AUTHOR_EMAIL": self.email,
+            "GIT_COMMITTER_NAME": self.name,
+            "GIT_COMMITTER_EMAIL": self.email,
+        }
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    author: str
+    email: str
+    date: str
+    subject: str
+    trailers: dict[str, str]
+
+
+def _git(root: Path) -> Any:
+    from git import Git
+
+    return Git(str(root))
+
+
+def _run(root: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    from git.exc import GitCommandError
+
+    try:
+        out: str = _git(root).execute(
+            ["git", *args],
+            env={**os.environ, **(env or {}), "LC_ALL": "C.UTF-8"},
+            strip_newline_in_stdout=False,
+        )
+    except GitCommandError as err:
+        detail = (err.stderr or err.stdout or "").strip().splitlines()
+        reason = detail[-1].removeprefix("stderr: ").strip(" '") if detail else str(err)
+        raise RegisterError(f"git {args[0]} 失败：{reason}") from None
+    return out
+
+
+def _succeeds(root: Path, *args: str) -> bool:
+    from git.exc import GitCommandError
+
+    try:
+        _git(root).execute(["git", *args])
+    except GitCommandError:
+        return False
+    return True
+
+
+def init(root: Path) -> None:
+    """A new repository on branch ``main``, with settings that keep large registers fast."""
+    _run(root, "init", "-q", "-b", "main")
+    _run(root, "config", "core.quotepath", "false")
+    _run(root, "config", "feature.manyFiles", "true")
+
+
+def check_writable(root: Path, paths: Sequence[str]) -> None:
+    """Refuse to write when git could not record the change cleanly.
+
+    A stale ``index.lock`` (a killed git), a detached HEAD (a checkout of an old
+    version), and uncommitted hand edits to the same files are all refused, with what to
+    do about each.
+    """
+    lock = root / ".git" / "index.lock"
+    if lock.exists():
+        age = _age(time.time() - lock.stat().st_mtime)
+        raise RegisterError(
+            f".git/index.lock 存在（{age}前留下）：可能有 git 正在运行，或上次被中断；"
+            "确认没有 git 在运行后运行 officectl repair"
+        )
+    if not _succeeds(root, "symbolic-ref", "-q", "HEAD"):
+        raise RegisterError(
+            "HEAD 处于游离状态（检出了某个历史版本）：先 git switch main 再办理"
+        )
+    if not paths:
+        return
+    dirty = _run(root, "status", "--porcelain", "--untracked-files=all", "--", *paths)
+    if dirty.strip():
+        names = "、".join(line[3:] for line in dirty.splitlines())
+        raise RegisterError(
+            f"{names} 有未提交的手工修改：先提交（git commit）或撤销（git restore）再办理"
+        )
+
+
+def commit(
+    root: Path,
+    paths: Sequence[str],
+    message: str,
+    who: Identity,
+    trailers: dict[str, str],
+) -> str:
+    """Stage exactly ``paths`` and commit them alone; return the new commit id."""
+    body = "\n".join(f"{key}: {value}" for key, value in trailers.items() if value)
+    text = f"{message}\n\n{body}\n" if body else f"{message}\n"
+    _run(root, "add", "--", *paths)
+    # The message goes through a file: git reads it as UTF-8 whatever the locale.
+    message_file = root / ".git" / "OFFICECTL_MSG"
+    message_file.write_text(text, encoding="utf-8")
+    try:
+        _run(root, "commit", "-q", "-F", str(message_file), "--only", "--", *paths,
+             env=who.env())
+    finally:
+        message_file.unlink(missing_ok=True)
+    return _run(root, "rev-parse", "HEAD").strip()
+
+
+def unstage(root: Path, paths: Sequence[str]) -> None:
+    """Take ``paths`` out of the index again after a failed commit (best effort)."""
+    from git.exc import GitCommandError
+
+    try:
+        _git(root).execute(["git", "reset", "-q", "--", *paths])
+    except GitCommandError:
+        pass
+
+
+def log(root: Path, path: str) -> list[Commit]:
+    """The commits that touched ``path``, oldest first, with their officectl trailers."""
+    raw = _run(
+        root,
+        "log",
+        "--reverse",
+        "--format=%H%x1f%an%x1f%ae%x1f%aI%x1f%s%x1f%(trailers:only,unfold)%x1e",
+        "--",
+        path,
+    )
+    commits = []
+    for entry in filter(None, (part.strip("\n") for part in raw.split("\x1e"))):
+        sha, name, email, date, subject, trailer_text = entry.split("\x1f")
+        trailers = dict(
+            line.split(": ", 1) for line in trailer_text.splitlines() if ": " in line
+        )
+        commits.append(Commit(sha, name, email, date, subject, trailers))
+    return commits
+
+
+def config_email(root: Path) -> str:
+    """git's ``user.email`` for this repository, or ``""`` when none is set."""
+    from git.exc import GitCommandError
+
+    try:
+        email: str = _git(root).execute(["git", "config", "user.email"])
+    except GitCommandError:
+        return ""
+    return email.strip()
+
+
+def _age(seconds: float) -> str:
+    if seconds < 120:
+        return f"{int(seconds)} 秒"
+    if seconds < 7200:
+        return f"{int(seconds // 60)} 分钟"
+    if seconds < 172800:
+        return f"{int(seconds // 3600)} 小时"
+    return f"{int(seconds // 86400)} 天"

@@ -1,0 +1,267 @@
+"""The register: a git repository holding ``officectl.yaml`` and one file per record.
+
+Layout of a register::
+
+    officectl.yaml                       office, time zone, roster, departments, bureaus
+    calendar.yaml                        the office's own working-day calendar (optional)
+    registers/<kind>/<year>/<ID>.yaml    one record per file, named by its id
+    schemas/ workflows/ templates/       overrides of the shipped defaults (optional)
+
+The register is found the way git finds a repository: walk up from the working
+directory until a folder holds ``officectl.yaml``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from officectl import yamlio
+from officectl.errors import BadInput, NotFound, RegisterError
+from officectl.resources import default_dir
+
+if TYPE_CHECKING:
+    from officectl.workdays import OfficeCalendar
+    from officectl.workflow import Kind
+
+SETTINGS = "officectl.yaml"
+RECORDS = "registers"
+ENV_VAR = "OFFICECTL_REGISTER"
+
+ID_PATTERN = re.compile(r"^(?P<prefix>[A-Z]{2,5})-(?P<year>\d{4})-(?P<number>\d{4,6})$")
+
+POSTS = {
+    "director": "办公室主任",
+    "deputy-director": "办公室副主任",
+    "clerk": "书记岗（文书）",
+    "confidential-clerk": "机要保密岗",
+    "writer": "文秘写作岗",
+    "web-manager": "网站管理岗",
+    "petition-officer": "信访管理岗",
+    "finance-officer": "财务管理岗",
+    "leader": "局领导",
+    "leader-in-charge": "分管局领导",
+    "department-head": "处室负责人",
+    "staff": "处室工作人员",
+}
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    posts: tuple[str, ...]
+    department: str
+    email: str
+
+    def label(self) -> str:
+        return f"{self.name}（{self.id}）"
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A department of the bureau, or a lower bureau cases are transferred to."""
+
+    id: str
+    name: str
+    head: str = ""
+    lower: bool = False
+
+
+@dataclass(frozen=True)
+class Settings:
+    office: str
+    bureau: str
+    fonds: str
+    timezone: str
+    people: dict[str, Person]
+    units: dict[str, Unit]
+    raw: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    def person(self, person_id: str) -> Person:
+        try:
+            return self.people[person_id]
+        except KeyError:
+            raise NotFound(f"名册中没有人员 {person_id}") from None
+
+    def unit(self, unit_id: str) -> Unit:
+        try:
+            return self.units[unit_id]
+        except KeyError:
+            raise NotFound(f"名册中没有单位 {unit_id}") from None
+
+    def by_email(self, email: str) -> Person | None:
+        wanted = email.strip().lower()
+        for person in self.people.values():
+            if person.email.lower() == wanted:
+                return person
+        return None
+
+    def posts_of(self, person: Person) -> set[str]:
+        """A person's posts, with ``department-head`` for anyone who heads a unit."""
+        posts = set(person.posts)
+        if any(unit.head == person.id for unit in self.units.values()):
+            posts.add("department-head")
+        return posts
+
+
+def parse_settings(data: Any, name: str) -> Settings:
+    """Turn ``officectl.yaml`` into :class:`Settings`; every problem names the field."""
+    if not isinstance(data, dict):
+        raise BadInput(f"{name}: 应为键值映射（office、people、departments …）")
+    try:
+        people = {
+            p["id"]: Person(
+                id=str(p["id"]),
+                name=str(p["name"]),
+                posts=tuple(p.get("posts") or ()),
+                department=str(p.get("department", "")),
+                email=str(p.get("email", "")),
+            )
+            for p in data.get("people") or []
+        }
+        units = {
+            u["id"]: Unit(id=str(u["id"]), name=str(u["name"]), head=str(u.get("head", "")))
+            for u in data.get("departments") or []
+        }
+        units.update(
+            {
+                b["id"]: Unit(id=str(b["id"]), name=str(b["name"]), lower=True)
+                for b in data.get("bureaus") or []
+            }
+        )
+    except (KeyError, TypeError) as err:
+        raise BadInput(f"{name}: 名册条目缺少字段 {err}（每项都要有 id 和 name）") from None
+    for person in people.values():
+        unknown = set(person.posts) - set(POSTS)
+        if unknown:
+            raise BadInput(
+                f"{name}: people.{person.id}.posts 含未知岗位 {'、'.join(sorted(unknown))}；"
+                f"可用：{'、'.join(POSTS)}"
+            )
+    return Settings(
+        office=str(data.get("office", "")),
+        bureau=str(data.get("bureau", "")),
+        fonds=str(data.get("fonds", "")),
+        timezone=str(data.get("timezone", "Asia/Shanghai")),
+        people=people,
+        units=units,
+        raw=data,
+    )
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The register folder: ``$OFFICECTL_REGISTER``, else walk up from ``start``."""
+    if start is None and os.environ.get(ENV_VAR):
+        start = Path(os.environ[ENV_VAR])
+        if not (start / SETTINGS).is_file():
+            raise RegisterError(f"{ENV_VAR}={start} 不是登记簿（没有 {SETTINGS}）")
+        return start.resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / SETTINGS).is_file():
+            return folder
+    raise RegisterError(
+        f"{here} 及其上级目录中都没有 {SETTINGS}：请在登记簿目录中运行，"
+        f"或用 -C 目录 / {ENV_VAR} 指定，或先运行 officectl init"
+    )
+
+
+class Register:
+    """One register on disk. Cheap to open; each part is read when first needed."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+
+    @classmethod
+    def find(cls, start: Path | None = None) -> Register:
+        return cls(find_root(start))
+
+    @cached_property
+    def settings(self) -> Settings:
+        data, _ = yamlio.load_file(self.root / SETTINGS, SETTINGS)
+        return parse_settings(data, SETTINGS)
+
+    @cached_property
+    def calendar(self) -> OfficeCalendar:
+        from officectl.workdays import OfficeCalendar
+
+        return OfficeCalendar.load(self.root / "calendar.yaml")
+
+    def today(self) -> dt.date:
+        return self.now().date()
+
+    def now(self) -> dt.datetime:
+        """The office's wall-clock time, whatever time zone the machine runs in."""
+        from zoneinfo import ZoneInfo
+
+        return dt.datetime.now(ZoneInfo(self.settings.timezone)).replace(microsecond=0)
+
+    def folder(self, name: str) -> list[Path]:
+        """Where to look for ``schemas``, ``workflows`` or ``templates``: own, then shipped."""
+        own = self.root / name
+        return [own, default_dir(name)] if own.is_dir() else [default_dir(name)]
+
+    # --- kinds ---------------------------------------------------------------------
+
+    @cached_property
+    def kinds(self) -> dict[str, Kind]:
+        from officectl.workflow import load_kinds
+
+        return load_kinds(self.folder("workflows"))
+
+    def kind(self, name: str) -> Kind:
+        try:
+            return self.kinds[name]
+        except KeyError:
+            known = "、".join(sorted(self.kinds))
+            raise NotFound(f"没有记录类型 {name}；可用：{known}") from None
+
+    def kind_of_id(self, record_id: str) -> Kind:
+        match = ID_PATTERN.match(record_id)
+        if not match:
+            raise BadInput(f"{record_id!r} 不是记录编号（应形如 LTR-2026-0007）")
+        for kind in self.kinds.values():
+            if kind.prefix == match["prefix"]:
+                return kind
+        raise NotFound(f"没有以 {match['prefix']} 为前缀的记录类型")
+
+    # --- records -------------------------------------------------------------------
+
+    def record_path(self, record_id: str) -> Path:
+        """The file of a record; the id is checked, so no path leads out of the register."""
+        kind = self.kind_of_id(record_id)
+        year = record_id.split("-")[1]
+        return self.root / RECORDS / kind.name / year / f"{record_id}.yaml"
+
+    def existing_path(self, record_id: str) -> Path:
+        path = self.record_path(record_id)
+        if not path.is_file():
+            raise NotFound(f"没有记录 {record_id}")
+        return path
+
+    def relative(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def record_files(self, kind: str | None = None) -> Iterator[Path]:
+        """Every record file, in id order within each kind and year."""
+        base = self.root / RECORDS
+        kinds = [kind] if kind else sorted(p.name for p in base.iterdir() if p.is_dir())
+        for name in kinds:
+            for year in sorted((base / name).glob("[0-9][0-9][0-9][0-9]")):
+                yield from sorted(year.glob("*.yaml"))
+
+    def next_id(self, kind: Kind, year: int) -> str:
+        folder = self.root / RECORDS / kind.name / str(year)
+        numbers = [
+            int(match["number"])
+            for path in folder.glob(f"{kind.prefix}-{year}-*.yaml")
+            if (match := ID_PATTERN.match(path.stem))
+        ]
+        return f"{kind.prefix}-{year}-{max(numbers, default=0) + 1:04d}"

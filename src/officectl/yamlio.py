@@ -1,0 +1,322 @@
+"""Reading and writing record files.
+
+Two paths, one meaning. Reports and validation read many files, so they go through
+libyaml (PyYAML's C loader) set to YAML 1.2 rules, the rules ruamel.yaml edits by: ``NO``
+stays the word NO, ``010`` is the number 10 (and a schema that wants text says to quote
+it), ``12:30`` stays text. Editing one record goes through ruamel.yaml's round trip, so
+that a comment a person wrote stays above its field, and every file is written in one
+canonical style (two-space indent, lists indented under their key, no line folding,
+Chinese as itself).
+
+Both refuse what a record has no use for and what has hurt registers in the field: a
+``%YAML`` directive, duplicate keys, anchors and aliases (a few hundred bytes of nested
+aliases can stall a validator for minutes), and tabs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from officectl.errors import BadInput
+
+_CLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class YamlError(BadInput):
+    """A file that is not a well-formed record file; the message is ``path:line: what``."""
+
+
+# --- reading ------------------------------------------------------------------------
+
+_INT = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
+_FLOAT = re.compile(
+    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_TIMESTAMP = re.compile(
+    r"^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}"
+    r"(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)$"
+)
+
+
+class _Loader(_CLoader):  # type: ignore[misc, valid-type]
+    """libyaml with the YAML 1.2 core schema, line numbers, and refusals."""
+
+    yaml_implicit_resolvers: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.key_lines: dict[int, dict[Any, int]] = {}
+        self.item_lines: dict[int, list[int]] = {}
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node in self.constructed_objects or node in self.recursive_objects:
+            raise _AliasFound(node.start_mark.line + 1)
+        return super().construct_object(node, deep=deep)
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        text = str(self.construct_scalar(node))
+        if text.startswith("0o"):
+            return int(text[2:], 8)
+        if text.startswith("0x"):
+            return int(text[2:], 16)
+        return int(text)
+
+    def construct_record_map(self, node: yaml.MappingNode) -> Iterator[dict[Any, Any]]:
+        data: dict[Any, Any] = {}
+        yield data
+        lines: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise YamlError(f"{key_node.start_mark.line + 1}: 不允许使用合并键 <<")
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            if key in lines:
+                raise YamlError(
+                    f"{line}: 字段 {key} 重复（第 {lines[key]} 行和第 {line} 行），"
+                    "请只保留一个"
+                )
+            lines[key] = line
+            data[key] = self.construct_object(value_node, deep=True)
+        self.key_lines[id(data)] = lines
+
+    def construct_record_seq(self, node: yaml.SequenceNode) -> Iterator[list[Any]]:
+        data: list[Any] = []
+        yield data
+        data.extend(self.construct_object(child, deep=True) for child in node.value)
+        self.item_lines[id(data)] = [child.start_mark.line + 1 for child in node.value]
+
+
+class _AliasFound(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+for _tag, _pattern, _first in [
+    ("tag:yaml.org,2002:bool", _BOOL, "tTfF"),
+    ("tag:yaml.org,2002:int", _INT, "-+0123456789"),
+    ("tag:yaml.org,2002:float", _FLOAT, "-+0123456789."),
+    ("tag:yaml.org,2002:null", _NULL, ["~", "n", "N", ""]),
+    ("tag:yaml.org,2002:timestamp", _TIMESTAMP, "0123456789"),
+]:
+    _Loader.add_implicit_resolver(_tag, _pattern, list(_first))
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
+_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_record_map)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_record_seq)
+
+
+class Lines:
+    """Where each field of a loaded record stands in its file."""
+
+    def __init__(self, data: Any, key_lines: dict[int, dict[Any, int]], items: Any):
+        self._data = data  # keeps the ids below alive
+        self._keys = key_lines
+        self._items = items
+
+    def of(self, path: tuple[Any, ...] | list[Any]) -> int:
+        """The line of the deepest part of ``path`` that exists; 1 for the top."""
+        line, node = 1, self._data
+        for part in path:
+            if isinstance(node, dict) and part in node:
+                line = self._keys.get(id(node), {}).get(part, line)
+            elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+                line = self._items.get(id(node), [line] * (part + 1))[part]
+            else:
+                break
+            node = node[part]
+        return line
+
+
+def loads(text: str, name: str = "<record>") -> tuple[Any, Lines]:
+    """Parse one record file's text; raise :class:`YamlError` as ``name:line: what``."""
+    _refuse_directives(text, name)
+    loader = _Loader(text)
+    try:
+        data = loader.get_single_data()
+    except _AliasFound as found:
+        raise YamlError(
+            f"{name}:{found.line}: 记录中不允许使用锚点和别名（& 和 *），请写出完整的值"
+        ) from None
+    except YamlError as err:
+        raise YamlError(f"{name}:{err}") from None
+    except yaml.MarkedYAMLError as err:
+        raise YamlError(_describe(err, name, text)) from None
+    except yaml.YAMLError as err:
+        raise YamlError(f"{name}: 不是有效的 YAML：{err}") from None
+    finally:
+        loader.dispose()
+    return data, Lines(data, loader.key_lines, loader.item_lines)
+
+
+def load_file(path: Path, name: str | None = None) -> tuple[Any, Lines]:
+    """Read and parse one record file (UTF-8)."""
+    label = name or str(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise YamlError(f"{label}: 不是 UTF-8 编码的文本（第 {err.start} 字节）") from None
+    except OSError as err:
+        raise YamlError(f"{label}: 无法读取：{err.strerror}") from None
+    return loads(text, label)
+
+
+def _refuse_directives(text: str, name: str) -> None:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith("%"):
+            raise YamlError(
+                f"{name}:{number}: 记录中不允许使用 {line.split()[0]} 指令"
+                "（YAML 1.1 会把 NO、off 等读成真假值），请删除这一行"
+            )
+        if line.strip() and not line.startswith(("#", "---")):
+            return
+
+
+def _describe(err: yaml.MarkedYAMLError, name: str, text: str) -> str:
+    mark = err.problem_mark or err.context_mark
+    if mark is None:
+        return f"{name}: YAML 格式错误：{err.problem or err.context}"
+    line = text.splitlines()[mark.line] if mark.line < len(text.splitlines()) else ""
+    if "\t" in line:
+        column = line.index("\t") + 1
+        return f"{name}:{mark.line + 1}:{column}: 含有制表符（Tab），请改用空格缩进"
+    return f"{name}:{mark.line + 1}: YAML 格式错误：{err.problem or err.context}"
+
+
+def to_json(value: Any) -> Any:
+    """The record as JSON Schema sees it: dates and times as ISO 8601 text."""
+    if isinstance(value, dict):
+        return {key: to_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [to_json(item) for item in value]
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+# --- writing ------------------------------------------------------------------------
+
+# Text that a YAML 1.1 reader (an older tool, a spreadsheet import) would take for a
+# boolean, a number or a time is always written quoted, so it reads the same anywhere.
+_AMBIGUOUS = re.compile(
+    r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|true|True|TRUE|false|False"
+    r"|FALSE|~|null|Null|NULL|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?"
+    r"|[-+]?0[0-9_]+|[-+]?[0-9][0-9_]*\.?[0-9_]*(?:[eE][-+]?[0-9]+)?|[0-9]{4}-[0-9].*)$"
+)
+
+
+def _editor() -> Any:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.representer import RoundTripRepresenter
+    from ruamel.yaml.scalarstring import LiteralScalarString
+
+    class Representer(RoundTripRepresenter):
+        def ignore_aliases(self, data: Any) -> bool:
+            return True  # a record never shares a value by anchor: each is written out
+
+    def represent_str(rep: Any, data: str) -> Any:
+        if "\n" in data:
+            return rep.represent_scalar(
+                "tag:yaml.org,2002:str", LiteralScalarString(data), style="|"
+            )
+        style = "'" if _AMBIGUOUS.match(data) else None
+        return rep.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+    Representer.add_representer(str, represent_str)
+    editor = YAML(typ="rt")
+    editor.Representer = Representer
+    editor.indent(mapping=2, sequence=4, offset=2)
+    editor.width = 100_000
+    editor.allow_unicode = True
+    editor.allow_duplicate_keys = False
+    return editor
+
+
+_EDITOR: Any = None
+
+
+def editor() -> Any:
+    """The one ruamel.yaml instance every record is edited with."""
+    global _EDITOR
+    if _EDITOR is None:
+        _EDITOR = _editor()
+    return _EDITOR
+
+
+def load_for_edit(text: str, name: str) -> Any:
+    """A record as an editable tree that keeps comments; refuses what :func:`loads` does."""
+    loads(text, name)
+    return editor().load(text)
+
+
+def dumps(tree: Any) -> str:
+    """The canonical text of a record tree."""
+    stream = io.StringIO()
+    editor().dump(tree, stream)
+    return stream.getvalue()
+
+
+def new_map(pairs: dict[str, Any] | None = None) -> Any:
+    """An empty editable mapping, for building a new record."""
+    from ruamel.yaml.comments import CommentedMap
+
+    return CommentedMap(pairs or {})
+
+
+def set_field(tree: Any, key: str, value: Any, before: str | None = None) -> None:
+    """Set ``key`` in an editable mapping, keeping hand-written comments in place.
+
+    A new key goes before ``before`` when that key exists, else at the end. ruamel.yaml
+    keeps a comment that stands above a field as a trailing comment of the field before
+    it; the comment moves with the new key so it still stands above its own field.
+    """
+    if key in tree:
+        tree[key] = value
+        return
+    keys = list(tree.keys())
+    position = keys.index(before) if before in keys else len(keys)
+    tree.insert(position, key, value)
+    if position > 0:
+        _move_trailing_comment(tree, keys[position - 1], key)
+
+
+def remove_field(tree: Any, key: str) -> None:
+    """Remove ``key``, handing a comment that stood below it to the field before."""
+    keys = list(tree.keys())
+    if key not in tree:
+        return
+    index = keys.index(key)
+    if index > 0:
+        _move_trailing_comment(tree, key, keys[index - 1])
+    del tree[key]
+
+
+def _move_trailing_comment(tree: Any, source: str, target: str) -> None:
+    """Move the full-line comments after ``source`` to follow ``target`` instead."""
+    entry = tree.ca.items.get(source)
+    if not entry or entry[2] is None:
+        return
+    token = entry[2]
+    eol, newline, rest = token.value.partition("\n")
+    if not rest.strip():
+        return
+    token.value = eol + newline
+    from ruamel.yaml.tokens import CommentToken
+
+    moved = CommentToken("\n" + rest, token.start_mark, None)
+    target_entry = tree.ca.items.setdefault(target, [None, None, None, None])
+    if target_entry[2] is None:
+        target_entry[2] = moved
+    else:
+        target_entry[2].value += rest
