@@ -54,7 +54,12 @@ def schemas(register: Register) -> SchemaSet:
 # --- the two ways a record changes ------------------------------------------------------
 
 
-def create(register: Register, kind_name: str, step: StepInput) -> Outcome:
+def create(
+    register: Register,
+    kind_name: str,
+    step: StepInput,
+    batch: gitstore.BatchCommits | None = None,
+) -> Outcome:
     """Register a new record of ``kind_name`` by its workflow's creating action."""
     kind = register.kind(kind_name)
     action = kind.creating_action
@@ -67,10 +72,16 @@ def create(register: Register, kind_name: str, step: StepInput) -> Outcome:
     tree.insert(0, "id", record_id)
     tree.insert(1, "kind", kind.name)
     tree.insert(2, "state", "")
-    return _finish(register, kind, action, tree, step, previous=None)
+    return _finish(register, kind, action, tree, step, None, batch)
 
 
-def take(register: Register, record_id: str, action_name: str, step: StepInput) -> Outcome:
+def take(
+    register: Register,
+    record_id: str,
+    action_name: str,
+    step: StepInput,
+    batch: gitstore.BatchCommits | None = None,
+) -> Outcome:
     """Take one workflow step on an existing record."""
     path = register.existing_path(record_id)
     text = path.read_text(encoding="utf-8")
@@ -83,7 +94,7 @@ def take(register: Register, record_id: str, action_name: str, step: StepInput) 
         raise Refused(_not_allowed(kind, state, action_name, record_id))
     _check_person(register, action, step.person)
     _apply_fields(register, kind, tree, step.fields)
-    return _finish(register, kind, action, tree, step, previous=text)
+    return _finish(register, kind, action, tree, step, text, batch)
 
 
 def _finish(
@@ -93,6 +104,7 @@ def _finish(
     tree: Any,
     step: StepInput,
     previous: str | None,
+    batch: gitstore.BatchCommits | None,
 ) -> Outcome:
     """Apply the action's own effects, validate, write and commit."""
     record_id = str(tree["id"])
@@ -112,9 +124,13 @@ def _finish(
     findings = check_text(register, text, register.relative(path))
     if findings:
         raise BadInput("；".join(f.message for f in findings))
-    commit = write_and_commit(
-        register, path, text, previous, _message(register, kind, action, tree, step), step
-    )
+    message = _message(register, kind, action, tree, step)
+    if batch is not None:
+        _atomic_write(path, text, durable=False)
+        batch.add({register.relative(path): text}, message, _identity(register, step, True),
+                  _trailers(action, step, record_id))
+        return Outcome(record_id, path, "", after)
+    commit = write_and_commit(register, path, text, previous, message, step, action)
     return Outcome(record_id, path, commit, after)
 
 
@@ -224,12 +240,12 @@ def _update_limits(
         if "done" in entry or limit is None:
             continue
         if final or action.name in limit.stop_actions or state in limit.stop_states:
-            entry["done"] = _stamp(limit, when)
+            _close(register, limit, entry, when)
     for limit in kind.limits.values():
         if action.name in limit.start_actions:
             entry = _open(register, limit, tree, when)
             if final or action.name in limit.stop_actions:
-                entry["done"] = _stamp(limit, when)
+                _close(register, limit, entry, when)
             deadlines.append(entry)
     if action.extends:
         _extend(register, kind, action, tree, deadlines)
@@ -246,6 +262,20 @@ def _open(register: Register, limit: Limit, tree: Any, when: dt.datetime) -> Any
     if provisional:
         entry["provisional"] = True
     return entry
+
+
+def _close(register: Register, limit: Limit, entry: Any, when: dt.datetime) -> None:
+    """Stop a running limit; a stop after its due date keeps the working days late."""
+    entry["done"] = _stamp(limit, when)
+    due = entry["due"]
+    if limit.unit == "hours":
+        late = when > _as_datetime(due)
+        days = 1 if late else 0
+    else:
+        days = register.calendar.workdays_late(due, when.date())
+        late = when.date() > due
+    if late:
+        entry["late"] = max(days, 1)
 
 
 def due_date(register: Register, limit: Limit, start: Any, extra: int = 0) -> Any:
@@ -349,20 +379,15 @@ def write_and_commit(
     previous: str | None,
     message: str,
     step: StepInput,
+    action: Action,
 ) -> str:
     """Write one record and commit it; on any failure put file and index back."""
     relative = register.relative(path)
     gitstore.check_writable(register.root, [relative])
     if previous is None and path.exists():
         raise BadInput(f"{relative} 已存在，编号冲突：请重试")
-    person = step.person
-    trailers = {
-        gitstore.TRAILER_RECORD: path.stem,
-        gitstore.TRAILER_ACTION: message.split(":")[0].split(" ")[1],
-        gitstore.TRAILER_PERSON: person.id,
-        gitstore.TRAILER_BEHALF: step.on_behalf_of,
-    }
-    who = gitstore.Identity(person.name, person.email or f"{person.id}@officectl.invalid")
+    who = _identity(register, step, batch=False)
+    trailers = _trailers(action, step, path.stem)
     try:
         _atomic_write(path, text)
         return gitstore.commit(register.root, [relative], message, who, trailers)
@@ -375,13 +400,37 @@ def write_and_commit(
         raise
 
 
-def _atomic_write(path: Path, text: str) -> None:
+def _identity(register: Register, step: StepInput, batch: bool) -> gitstore.Identity:
+    """The acting person as git author and committer.
+
+    A commit is dated when it is made; only a bulk build of a past year dates each
+    commit at its step, so that the history reads like the year it describes.
+    """
+    person = step.person
+    when = step.when if batch else register.now()
+    return gitstore.Identity(
+        person.name, person.email or f"{person.id}@officectl.invalid", when.isoformat()
+    )
+
+
+def _trailers(action: Action, step: StepInput, record_id: str) -> dict[str, str]:
+    return {
+        gitstore.TRAILER_RECORD: record_id,
+        gitstore.TRAILER_ACTION: action.name,
+        gitstore.TRAILER_PERSON: step.person.id,
+        gitstore.TRAILER_BEHALF: step.on_behalf_of,
+    }
+
+
+def _atomic_write(path: Path, text: str, durable: bool = True) -> None:
+    """Replace ``path`` in one rename, so a reader never sees half a record."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
     with open(temporary, "w", encoding="utf-8", newline="\n") as stream:
         stream.write(text)
-        stream.flush()
-        os.fsync(stream.fileno())
+        if durable:
+            stream.flush()
+            os.fsync(stream.fileno())
     os.replace(temporary, path)
 
 

@@ -255,16 +255,150 @@ def editor() -> Any:
 
 
 def load_for_edit(text: str, name: str) -> Any:
-    """A record as an editable tree that keeps comments; refuses what :func:`loads` does."""
-    loads(text, name)
-    return editor().load(text)
+    """A record as an editable tree that keeps comments; refuses what :func:`loads` does.
+
+    ruamel.yaml's round trip costs tens of milliseconds a record; a file with no comment
+    in it has nothing for it to keep, so it is read by libyaml and turned into the same
+    editable tree, which dumps to the same canonical text.
+    """
+    data, _ = loads(text, name)
+    if "#" in text:
+        return editor().load(text)
+    return _editable(data)
+
+
+def _editable(value: Any) -> Any:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if isinstance(value, dict):
+        return CommentedMap((key, _editable(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return CommentedSeq(_editable(item) for item in value)
+    return value
 
 
 def dumps(tree: Any) -> str:
-    """The canonical text of a record tree."""
+    """The canonical text of a record tree.
+
+    A tree that carries no comment is written by :func:`_emit`, which writes exactly
+    what ruamel.yaml would for the plain shapes records have, a hundred times faster;
+    anything outside those shapes, and every tree with comments, goes to ruamel.yaml.
+    """
+    if not _has_comments(tree):
+        try:
+            return _emit(tree)
+        except _Unsupported:
+            pass
     stream = io.StringIO()
     editor().dump(tree, stream)
     return stream.getvalue()
+
+
+class _Unsupported(Exception):
+    """A value :func:`_emit` leaves to ruamel.yaml."""
+
+
+def _has_comments(node: Any) -> bool:
+    comments = getattr(node, "ca", None)
+    if comments is not None and (comments.items or comments.comment or comments.end):
+        return True
+    if isinstance(node, dict):
+        return any(_has_comments(value) for value in node.values())
+    if isinstance(node, list):
+        return any(_has_comments(value) for value in node)
+    return False
+
+
+def _emit(tree: Any) -> str:
+    if not isinstance(tree, dict) or not tree:
+        raise _Unsupported
+    out: list[str] = []
+    _emit_map(tree, 0, out, first_inline=False)
+    return "".join(out)
+
+
+def _emit_map(node: dict[Any, Any], indent: int, out: list[str], first_inline: bool) -> None:
+    for index, (key, value) in enumerate(node.items()):
+        pad = "" if first_inline and index == 0 else " " * indent
+        head = f"{pad}{_scalar(key, indent)}:"
+        if isinstance(value, dict):
+            if not value:
+                out.append(f"{head} {{}}\n")
+                continue
+            out.append(f"{head}\n")
+            _emit_map(value, indent + 2, out, first_inline=False)
+        elif isinstance(value, list):
+            if not value:
+                out.append(f"{head} []\n")
+                continue
+            out.append(f"{head}\n")
+            _emit_seq(value, indent + 2, out)
+        else:
+            out.append(f"{head} {_scalar(value, indent)}\n")
+
+
+def _emit_seq(node: list[Any], indent: int, out: list[str]) -> None:
+    for item in node:
+        if isinstance(item, dict) and item:
+            out.append(" " * indent + "- ")
+            _emit_map(item, indent + 2, out, first_inline=True)
+        elif isinstance(item, dict | list):
+            raise _Unsupported
+        else:
+            out.append(" " * indent + f"- {_scalar(item, indent)}\n")
+
+
+_PLAIN_START = set("-?:,[]{}#&*!|>'\"%@`. ")
+
+
+def _scalar(value: Any, indent: int) -> str:
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.isoformat()
+    if type(value) is not str:
+        raise _Unsupported
+    if "\n" in value:
+        return _literal(value, indent)
+    if not value.isprintable() or value != value.strip():
+        raise _Unsupported
+    if _AMBIGUOUS.match(value) or _resolves(value):
+        if "'" in value:
+            raise _Unsupported
+        return f"'{value}'"
+    if _plain(value):
+        return value
+    raise _Unsupported
+
+
+def _resolves(text: str) -> bool:
+    """Whether plain ``text`` would read back as something other than text."""
+    return any(p.match(text) for p in (_INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP))
+
+
+def _plain(text: str) -> bool:
+    """Whether ``text`` is certainly written plain (anything doubtful is not)."""
+    return not (
+        not text
+        or text[0] in _PLAIN_START
+        or text.endswith(":")
+        or ": " in text
+        or " #" in text
+    )
+
+
+def _literal(text: str, indent: int) -> str:
+    """A block scalar ``|`` or ``|-``, as ruamel.yaml writes one."""
+    body, chomp = (text[:-1], "|") if text.endswith("\n") else (text, "|-")
+    lines = body.split("\n")
+    if body.endswith("\n") or not lines[0] or "\r" in text:
+        raise _Unsupported
+    if any(line[:1] == " " or not line.isprintable() for line in lines):
+        raise _Unsupported
+    pad = " " * (indent + 2)
+    return chomp + "".join(f"\n{pad}{line}" if line else "\n" for line in lines)
 
 
 def new_map(pairs: dict[str, Any] | None = None) -> Any:
