@@ -307,6 +307,7 @@ def _extend(register: Register, kind: Kind, action: Action, tree: Any, deadlines
     limit = kind.limits[rule.limit]
     start = entry["start"]
     due, provisional = due_date(register, limit, start, extra=days)
+    yamlio.set_field(entry, "original_due", entry["due"], before="due")
     entry["due"] = _plain(due)
     entry["extended"] = days
     if provisional:

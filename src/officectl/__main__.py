@@ -1,0 +1,3 @@
+from officectl.cli import main
+
+main(prog_name="officectl")
