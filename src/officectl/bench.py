@@ -33,8 +33,15 @@ def median_time(run: Callable[[], object], repeat: int) -> float:
 
 def shell(command: str, cwd: Path) -> Callable[[], object]:
     def run() -> object:
-        return subprocess.run(command, shell=True, cwd=cwd, check=True,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return subprocess.run(
+            command,
+            shell=True,
+            cwd=cwd,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
     return run
 
 
@@ -43,8 +50,10 @@ def officectl(register: Path, *args: str) -> Callable[[], object]:
     command = [*executable.split(), "-C", str(register), *args]
 
     def run() -> object:
-        return subprocess.run(command, check=True, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+        return subprocess.run(
+            command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+
     return run
 
 
@@ -55,16 +64,32 @@ def new_and_do(register: Path) -> Callable[[], object]:
 
     def run() -> object:
         created = subprocess.run(
-            [*base, "new", "letter", "--by", "wangli", "--set", "received=" + AS_OF,
-             "--set", "petitioner.name=测试", "--set", "title=基准测试来信",
-             "--set", "content=基准测试"],
-            check=True, capture_output=True, text=True,
+            [
+                *base,
+                "new",
+                "letter",
+                "--by",
+                "wangli",
+                "--set",
+                "received=" + AS_OF,
+                "--set",
+                "petitioner.name=测试",
+                "--set",
+                "title=基准测试来信",
+                "--set",
+                "content=基准测试",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
         )
         record = created.stdout.strip()
         return subprocess.run(
             [*base, "do", record, "assign", "--by", "wangli", "--set", "unit=donghu"],
-            check=True, stdout=subprocess.DEVNULL,
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
+
     return run
 
 
@@ -90,8 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("GIT_CONFIG_NOSYSTEM", "1")
 
     register = prepare(args.out)
-    files = subprocess.run(["git", "ls-files"], cwd=register, capture_output=True,
-                           check=True).stdout.count(b"\n")
+    files = subprocess.run(
+        ["git", "ls-files"], cwd=register, capture_output=True, check=True
+    ).stdout.count(b"\n")
     baseline = median_time(shell("git ls-files | wc -l", register), args.repeat)
     cases = [
         ("overdue", officectl(register, "overdue", "--as-of", AS_OF)),

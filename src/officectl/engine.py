@@ -17,6 +17,7 @@ from typing import Any
 
 from officectl import gitstore, yamlio
 from officectl.errors import BadInput, Refused
+from officectl.kinds import rules_of
 from officectl.register import POSTS, Person, Register
 from officectl.schemas import Finding, SchemaSet
 from officectl.workflow import Action, Kind, Limit
@@ -118,6 +119,9 @@ def _finish(
     tree["state"] = after
     _update_limits(register, kind, action, tree, step.when, after)
     _append_history(tree, action, before, after, step)
+    rules = rules_of(kind)
+    if rules is not None and hasattr(rules, "before_step"):
+        rules.before_step(register, kind, action, tree, step)
 
     text = yamlio.dumps(tree)
     path = register.record_path(record_id)
@@ -127,8 +131,12 @@ def _finish(
     message = _message(register, kind, action, tree, step)
     if batch is not None:
         _atomic_write(path, text, durable=False)
-        batch.add({register.relative(path): text}, message, _identity(register, step, True),
-                  _trailers(action, step, record_id))
+        batch.add(
+            {register.relative(path): text},
+            message,
+            _identity(register, step, True),
+            _trailers(action, step, record_id),
+        )
         return Outcome(record_id, path, "", after)
     commit = write_and_commit(register, path, text, previous, message, step, action)
     return Outcome(record_id, path, commit, after)
@@ -155,14 +163,18 @@ def _check_person(register: Register, action: Action, person: Person) -> None:
         return
     wanted = "、".join(POSTS.get(post, post) for post in action.posts)
     mine = "、".join(POSTS.get(post, post) for post in sorted(held)) or "无岗位"
-    raise Refused(f"{person.label()} 的岗位（{mine}）不能{action.label}；须由{wanted}办理")
+    raise Refused(
+        f"{person.label()} 的岗位（{mine}）不能{action.label}；须由{wanted}办理"
+    )
 
 
 def _require(kind: Kind, action: Action, tree: Any) -> None:
     missing = [path for path in action.requires if _get(tree, path) in (None, "", [])]
     if missing:
         sets = " ".join(f"--set {path}=…" for path in missing)
-        raise BadInput(f"{action.label}（{action.name}）需要填写 {'、'.join(missing)}：{sets}")
+        raise BadInput(
+            f"{action.label}（{action.name}）需要填写 {'、'.join(missing)}：{sets}"
+        )
 
 
 def _apply_fields(
@@ -203,23 +215,39 @@ def check_data(register: Register, data: Any, line_of: Any, name: str) -> list[F
     kind_name = str(data.get("kind", ""))
     if kind_name not in register.kinds:
         known = "、".join(register.kinds)
-        return [Finding(name, line_of(("kind",)), f"kind: 未知类型 {kind_name!r}；应为：{known}")]
+        return [
+            Finding(
+                name, line_of(("kind",)), f"kind: 未知类型 {kind_name!r}；应为：{known}"
+            )
+        ]
     kind = register.kinds[kind_name]
     found = [
         Finding(name, line_of(path), message, record_id)
         for path, message in schemas(register).problems(kind_name, yamlio.to_json(data))
     ]
+    rules = rules_of(kind)
+    if rules is not None and hasattr(rules, "check"):
+        found += [
+            Finding(name, line_of(path), message, record_id)
+            for path, message in rules.check(register, kind, data)
+        ]
     state = data.get("state")
     if state not in kind.states:
         known = "、".join(kind.states)
         found.append(
-            Finding(name, line_of(("state",)), f"state: 未知状态 {state!r}；应为：{known}")
+            Finding(
+                name, line_of(("state",)), f"state: 未知状态 {state!r}；应为：{known}"
+            )
         )
     expected = f"{record_id}.yaml"
     if not name.endswith(expected) or f"/{kind_name}/" not in f"/{name}":
         found.append(
-            Finding(name, line_of(("id",)), f"id: {record_id} 与文件位置不符，应在 "
-                    f"registers/{kind_name}/<年份>/{expected}")
+            Finding(
+                name,
+                line_of(("id",)),
+                f"id: {record_id} 与文件位置不符，应在 "
+                f"registers/{kind_name}/<年份>/{expected}",
+            )
         )
     return found
 
@@ -228,7 +256,12 @@ def check_data(register: Register, data: Any, line_of: Any, name: str) -> list[F
 
 
 def _update_limits(
-    register: Register, kind: Kind, action: Action, tree: Any, when: dt.datetime, state: str
+    register: Register,
+    kind: Kind,
+    action: Action,
+    tree: Any,
+    when: dt.datetime,
+    state: str,
 ) -> None:
     deadlines = tree.get("deadlines")
     if deadlines is None:
@@ -291,7 +324,9 @@ def due_date(register: Register, limit: Limit, start: Any, extra: int = 0) -> An
     return due.date, due.provisional
 
 
-def _extend(register: Register, kind: Kind, action: Action, tree: Any, deadlines: Any) -> None:
+def _extend(
+    register: Register, kind: Kind, action: Action, tree: Any, deadlines: Any
+) -> None:
     rule = action.extends
     assert rule is not None
     days = int(_get(tree, rule.field))
@@ -299,7 +334,9 @@ def _extend(register: Register, kind: Kind, action: Action, tree: Any, deadlines
         raise Refused(f"{action.label}最多 {rule.max} 日，申请了 {days} 日")
     entries = [e for e in deadlines if e.get("limit") == rule.limit]
     if sum(1 for e in entries if "extended" in e) >= rule.times:
-        raise Refused(f"{kind.limits[rule.limit].label}时限只能延长 {rule.times} 次，已经延长过")
+        raise Refused(
+            f"{kind.limits[rule.limit].label}时限只能延长 {rule.times} 次，已经延长过"
+        )
     open_entries = [e for e in entries if "done" not in e]
     if not open_entries:
         raise Refused(f"没有未到期的{kind.limits[rule.limit].label}时限可以延长")
@@ -333,7 +370,9 @@ def _as_datetime(value: Any) -> dt.datetime:
 # --- history, message, writing ------------------------------------------------------
 
 
-def _append_history(tree: Any, action: Action, before: str, after: str, step: StepInput) -> None:
+def _append_history(
+    tree: Any, action: Action, before: str, after: str, step: StepInput
+) -> None:
     entry = yamlio.new_map({"action": action.name})
     if before:
         entry["from"] = before
@@ -351,14 +390,18 @@ def _append_history(tree: Any, action: Action, before: str, after: str, step: St
     history.append(entry)
 
 
-def _message(register: Register, kind: Kind, action: Action, tree: Any, step: StepInput) -> str:
+def _message(
+    register: Register, kind: Kind, action: Action, tree: Any, step: StepInput
+) -> str:
     detail = action.label
     if action.summary:
         values = {
             name: display(register, kind, name, _get(tree, name))
             for name in re.findall(r"{([\w.]+)}", action.summary)
         }
-        detail += " " + re.sub(r"{([\w.]+)}", lambda m: str(values[m[1]]), action.summary)
+        detail += " " + re.sub(
+            r"{([\w.]+)}", lambda m: str(values[m[1]]), action.summary
+        )
     return f"{tree['id']} {action.name}: {detail} ({step.person.name})"
 
 

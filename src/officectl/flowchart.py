@@ -13,17 +13,23 @@ def step_rows(kind: Kind) -> tuple[list[dict[str, Any]], dict[str, str]]:
         {
             "action": action.name,
             "label": action.label,
-            "from": "（新建）" if action.create else "、".join(
-                kind.state_label(s) for s in action.sources
-            ),
+            "from": "（新建）"
+            if action.create
+            else "、".join(kind.state_label(s) for s in action.sources),
             "to": kind.state_label(action.target) if action.target else "（不变）",
             "posts": "、".join(POSTS.get(p, p) for p in action.posts),
             "requires": "、".join(action.requires),
         }
         for action in kind.actions.values()
     ]
-    headers = {"action": "动作", "label": "名称", "from": "从", "to": "到",
-               "posts": "办理岗位", "requires": "必填字段"}
+    headers = {
+        "action": "动作",
+        "label": "名称",
+        "from": "从",
+        "to": "到",
+        "posts": "办理岗位",
+        "requires": "必填字段",
+    }
     return rows, headers
 
 
@@ -42,8 +48,13 @@ def limit_rows(kind: Kind) -> tuple[list[dict[str, Any]], dict[str, str]]:
         }
         for limit in kind.limits.values()
     ]
-    headers = {"label": "时限", "length": "期限", "start": "起算", "stop": "止于",
-               "rule": "依据"}
+    headers = {
+        "label": "时限",
+        "length": "期限",
+        "start": "起算",
+        "stop": "止于",
+        "rule": "依据",
+    }
     return rows, headers
 
 
@@ -57,7 +68,9 @@ def mermaid(kind: Kind) -> str:
             lines.append(f"    [*] --> {_id(target)}: {action.label}")
             continue
         for source in action.sources:
-            lines.append(f"    {_id(source)} --> {_id(target or source)}: {action.label}")
+            lines.append(
+                f"    {_id(source)} --> {_id(target or source)}: {action.label}"
+            )
     lines += [f"    {_id(s.name)} --> [*]" for s in kind.states.values() if s.final]
     return "\n".join(lines)
 

@@ -19,8 +19,9 @@ END = "<!-- commands:end -->"
 
 
 def _help(args: list[str]) -> str:
-    result = CliRunner().invoke(main, [*args, "--help"], prog_name="officectl",
-                                terminal_width=88)
+    result = CliRunner().invoke(
+        main, [*args, "--help"], prog_name="officectl", terminal_width=88
+    )
     return result.output.rstrip()
 
 
@@ -32,8 +33,14 @@ def reference() -> str:
         command = main.get_command(click.Context(main), name)
         if isinstance(command, click.Group):
             for sub in command.list_commands(click.Context(command)):
-                parts += ["", f"#### officectl {name} {sub}", "", "```text",
-                          _help([name, sub]), "```"]
+                parts += [
+                    "",
+                    f"#### officectl {name} {sub}",
+                    "",
+                    "```text",
+                    _help([name, sub]),
+                    "```",
+                ]
     return "\n".join(parts)
 
 

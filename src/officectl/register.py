@@ -127,7 +127,9 @@ def parse_settings(data: Any, name: str) -> Settings:
             for p in data.get("people") or []
         }
         units = {
-            u["id"]: Unit(id=str(u["id"]), name=str(u["name"]), head=str(u.get("head", "")))
+            u["id"]: Unit(
+                id=str(u["id"]), name=str(u["name"]), head=str(u.get("head", ""))
+            )
             for u in data.get("departments") or []
         }
         units.update(
@@ -137,7 +139,9 @@ def parse_settings(data: Any, name: str) -> Settings:
             }
         )
     except (KeyError, TypeError) as err:
-        raise BadInput(f"{name}: 名册条目缺少字段 {err}（每项都要有 id 和 name）") from None
+        raise BadInput(
+            f"{name}: 名册条目缺少字段 {err}（每项都要有 id 和 name）"
+        ) from None
     for person in people.values():
         unknown = set(person.posts) - set(POSTS)
         if unknown:

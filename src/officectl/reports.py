@@ -1,19 +1,21 @@
-"""Reading many records at once: listings and the overdue report.
+"""Reading many records at once: listings, exports and the overdue report.
 
-Records are read through the fast loader and never validated here; ``validate`` is the
-command that judges files. A file that cannot be read is skipped and named, so one bad
-file never stops the nightly report.
+Listings and reports read the index (officectl.index), never every file. A record that
+cannot be read is skipped and named, so one bad file never stops the nightly report.
+Titles and holders of confidential kinds show as 涉密 unless the person asking holds the
+confidential-clerk or director post. ``read_all`` parses every file of a kind, for the
+few jobs that need whole records (forms, numbering, the demo).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from officectl import yamlio
-from officectl.register import Register
+from officectl.index import Entry
+from officectl.register import Person, Register
 from officectl.workflow import Kind
 
 
@@ -73,7 +75,13 @@ def read_all(register: Register, kind: str | None = None) -> Reading:
             skipped.append(f"{name}: 不是记录文件")
             continue
         records.append(
-            Summary(str(data["id"]), str(data.get("kind")), str(data.get("state")), name, data)
+            Summary(
+                str(data["id"]),
+                str(data.get("kind")),
+                str(data.get("state")),
+                name,
+                data,
+            )
         )
     return Reading(records, skipped)
 
@@ -124,71 +132,163 @@ def mask(text: str) -> str:
     """Keep just enough to tell two people apart: 138****5678, 湖北省武汉****."""
     if len(text) <= 2:
         return "*" * len(text)
-    if text.replace("-", "").replace(" ", "").isalnum() and any(c.isdigit() for c in text):
+    if text.replace("-", "").replace(" ", "").isalnum() and any(
+        c.isdigit() for c in text
+    ):
         keep = 3 if len(text) >= 7 else 1
         return text[:keep] + "*" * (len(text) - keep - 2) + text[-2:]
     return text[: min(6, len(text) // 2)] + "****"
 
 
-# --- the overdue report -------------------------------------------------------------
+# --- selecting records (list, export) and the overdue report -----------------------
+
+PRIVILEGED = {"confidential-clerk", "director"}
+HIDDEN = "涉密"
+
+
+def may_see_classified(register: Register, viewer: Person | None) -> bool:
+    """Whether ``viewer`` may see titles and holders of confidential kinds."""
+    return viewer is not None and bool(register.settings.posts_of(viewer) & PRIVILEGED)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Records chosen from the index, and the files that could not be read."""
+
+    entries: list[Entry]
+    skipped: list[str]
+    late: dict[str, int]
+
+
+def select(
+    register: Register,
+    kind: str | None = None,
+    state: str | None = None,
+    open_only: bool = False,
+    overdue_on: dt.date | None = None,
+) -> Selection:
+    """The records ``list`` and ``export`` show, from the index."""
+    from officectl.index import open_index
+
+    if kind is not None:
+        register.kind(kind)
+    finished = final_states(register) if open_only or overdue_on else None
+    with open_index(register) as index:
+        entries = index.entries(
+            kind, finished, running_limits_only=overdue_on is not None
+        )
+    skipped = [e.problem for e in entries if e.problem]
+    entries = [e for e in entries if not e.problem]
+    if state:
+        entries = [e for e in entries if e.state == state]
+    late: dict[str, int] = {}
+    if overdue_on is not None:
+        for item in due_items(register, entries, overdue_on, soon=-1, viewer=None):
+            late[item.record] = max(late.get(item.record, 0), item.days_late)
+        entries = [e for e in entries if e.id in late]
+    return Selection(entries, skipped, late)
+
+
+def title_for(register: Register, entry: Entry, viewer: Person | None) -> str:
+    kind = register.kinds.get(entry.kind)
+    if (
+        kind is not None
+        and kind.confidential
+        and not may_see_classified(register, viewer)
+    ):
+        return HIDDEN
+    return entry.title
+
+
+def final_states(register: Register) -> dict[str, set[str]]:
+    return {
+        name: {state.name for state in kind.states.values() if state.final}
+        for name, kind in register.kinds.items()
+    }
+
+
+def running(register: Register) -> tuple[list[Entry], list[str]]:
+    """Open records with a limit still running, for the overdue report and chasing."""
+    from officectl.index import open_index
+
+    with open_index(register) as index:
+        entries = index.entries(None, final_states(register), running_limits_only=True)
+    return [e for e in entries if not e.problem], [
+        e.problem for e in entries if e.problem
+    ]
 
 
 def due_items(
-    register: Register, records: list[Summary], as_of: dt.date, soon: int
+    register: Register,
+    entries: list[Entry],
+    as_of: dt.date,
+    soon: int,
+    viewer: Person | None,
 ) -> list[DueItem]:
     """Open limits overdue on ``as_of``, and those due within ``soon`` working days."""
     items = []
-    for summary in records:
-        kind = register.kinds.get(summary.kind)
-        if kind is None or not kind.is_open(summary.state):
+    for entry in entries:
+        kind = register.kinds.get(entry.kind)
+        if kind is None or not kind.is_open(entry.state):
             continue
-        for entry in summary.data.get("deadlines") or []:
-            if not isinstance(entry, dict) or "done" in entry:
+        hidden = kind.confidential and not may_see_classified(register, viewer)
+        for deadline in entry.deadlines:
+            if "done" in deadline:
                 continue
-            item = _item(register, kind, summary, entry, as_of)
+            item = _item(register, kind, entry, deadline, as_of, hidden)
             if item is not None and (item.overdue or item.days_left <= soon):
                 items.append(item)
     return sorted(items, key=lambda i: (i.department, i.person, str(i.due), i.record))
 
 
 def _item(
-    register: Register, kind: Kind, summary: Summary, entry: dict[str, Any], as_of: dt.date
+    register: Register,
+    kind: Kind,
+    entry: Entry,
+    deadline: dict[str, Any],
+    as_of: dt.date,
+    hidden: bool,
 ) -> DueItem | None:
-    due = entry.get("due")
+    due = deadline.get("due")
     due_day = _day(due)
     if due_day is None:
         return None
     calendar = register.calendar
     late = calendar.workdays_late(due_day, as_of)
     left = -1 if due_day < as_of else calendar.workdays_late(as_of, due_day)
-    limit = kind.limits.get(str(entry.get("limit")))
-    department, person = _owner(register, summary.data, limit.owner if limit else "handler")
+    limit = kind.limits.get(str(deadline.get("limit")))
+    owner = limit.owner if limit else "handler"
+    department, person = _owner(register, entry.unit, entry.handler, owner)
+    if hidden:
+        person = ""
     return DueItem(
-        record=summary.id,
+        record=entry.id,
         kind=kind.label,
-        title=str(field_value(summary.data, kind.title_field) or ""),
-        state=kind.state_label(summary.state),
-        limit=str(entry.get("label") or entry.get("limit")),
-        start=entry.get("start"),
+        title=HIDDEN if hidden else entry.title,
+        state=kind.state_label(entry.state),
+        limit=str(deadline.get("label") or deadline.get("limit")),
+        start=deadline.get("start"),
         due=due,
         days_late=late,
         days_left=left,
         department=department,
         person=person,
-        provisional=bool(entry.get("provisional")),
+        provisional=bool(deadline.get("provisional")),
     )
 
 
-def _owner(register: Register, data: dict[str, Any], owner: str) -> tuple[str, str]:
+def _owner(
+    register: Register, unit_id: str, handler: str, owner: str
+) -> tuple[str, str]:
     """Which department and person answer for a limit."""
     settings = register.settings
-    if owner == "unit" and data.get("unit") in settings.units:
-        unit = settings.units[data["unit"]]
+    if owner == "unit" and unit_id in settings.units:
+        unit = settings.units[unit_id]
         head = settings.people.get(unit.head)
         return unit.name, head.name if head else ""
-    person = settings.people.get(str(data.get("handler")))
+    person = settings.people.get(handler)
     if person is None:
-        return "（未指定）", str(data.get("handler") or "")
+        return "（未指定）", handler
     department = settings.units.get(person.department)
     return (department.name if department else person.department), person.name
 
@@ -204,10 +304,3 @@ def _day(value: Any) -> dt.date | None:
         except ValueError:
             return None
     return None
-
-
-def iter_open(reading: Reading, register: Register) -> Iterator[Summary]:
-    for summary in reading.records:
-        kind = register.kinds.get(summary.kind)
-        if kind is not None and kind.is_open(summary.state):
-            yield summary

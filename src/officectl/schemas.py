@@ -57,7 +57,9 @@ class SchemaSet:
         try:
             return self.documents[f"{kind}.schema.json"]
         except KeyError:
-            raise BadInput(f"没有记录类型 {kind} 的 schema（{kind}.schema.json）") from None
+            raise BadInput(
+                f"没有记录类型 {kind} 的 schema（{kind}.schema.json）"
+            ) from None
 
     @cached_property
     def _registry(self) -> Any:
@@ -128,7 +130,9 @@ class SchemaSet:
             if kind_of == "array":
                 return [item.strip() for item in text.replace("，", ",").split(",")]
         except ValueError:
-            raise BadInput(f"{path} 应为{_TYPE_NAMES[kind_of]}，收到 {text!r}") from None
+            raise BadInput(
+                f"{path} 应为{_TYPE_NAMES[kind_of]}，收到 {text!r}"
+            ) from None
         if spec.get("format") == "date":
             try:
                 return dt.date.fromisoformat(text)
@@ -178,7 +182,9 @@ def _message(error: Any) -> str:
             hint = "；编号、电话、010 这类数字串请加引号写成文本"
         return f"{named}: 应为{wanted}，而不是 {value!r}{hint}"
     if validator == "format":
-        return f"{named}: {value!r} 不是有效的{_FORMATS.get(error.validator_value, '值')}"
+        return (
+            f"{named}: {value!r} 不是有效的{_FORMATS.get(error.validator_value, '值')}"
+        )
     if validator == "pattern":
         return f"{named}: {value!r} 格式不对{_wanted(title)}"
     if validator in {"maxItems", "minItems"}:

@@ -49,7 +49,8 @@ def create_register(directory: Path, example: bool = False, office: str = "") ->
     root.mkdir(parents=True, exist_ok=True)
     settings = example_settings() if example else empty_settings(office)
     files = {
-        SETTINGS: SETTINGS_HEADER + yamlio.dumps(yamlio.editor().load(_plain(settings))),
+        SETTINGS: SETTINGS_HEADER
+        + yamlio.dumps(yamlio.editor().load(_plain(settings))),
         "calendar.yaml": CALENDAR_TEXT,
         ".gitignore": GITIGNORE,
         "registers/README.md": "每条记录一个文件：registers/<类型>/<年份>/<编号>.yaml\n",

@@ -95,6 +95,8 @@ class Kind:
     masked: tuple[str, ...]
     references: dict[str, str]
     source: Path
+    rules: str = ""  # a module under officectl.kinds with what data cannot express
+    confidential: bool = False  # titles and holders hidden from general reports
 
     @property
     def creating_action(self) -> Action:
@@ -142,7 +144,9 @@ def _build(data: dict[str, Any], path: Path) -> Kind:
         for name, spec in data["states"].items()
     }
     actions = {name: _action(name, spec) for name, spec in data["actions"].items()}
-    limits = {name: _limit(name, spec) for name, spec in (data.get("limits") or {}).items()}
+    limits = {
+        name: _limit(name, spec) for name, spec in (data.get("limits") or {}).items()
+    }
     forms = {
         name: Form(name, spec["label"], tuple(spec.get("needs") or ()))
         for name, spec in (data.get("forms") or {}).items()
@@ -161,6 +165,8 @@ def _build(data: dict[str, Any], path: Path) -> Kind:
         masked=tuple(data.get("masked") or ()),
         references=dict(data.get("references") or {}),
         source=path,
+        rules=str(data.get("rules") or ""),
+        confidential=bool(data.get("confidential")),
     )
     _check(kind)
     return kind
@@ -217,7 +223,9 @@ def _check(kind: Kind) -> None:
             if post not in POSTS
         ]
         if action.extends and action.extends.limit not in kind.limits:
-            problems.append(f"动作 {action.name} 延长的时限 {action.extends.limit} 未定义")
+            problems.append(
+                f"动作 {action.name} 延长的时限 {action.extends.limit} 未定义"
+            )
     for limit in kind.limits.values():
         for name in (*limit.start_actions, *limit.stop_actions):
             if name not in kind.actions:
@@ -231,5 +239,7 @@ def _check(kind: Kind) -> None:
             problems.append(f"时限 {limit.name} 的单位应为 {'、'.join(UNITS)}")
         if limit.owner not in OWNERS:
             problems.append(f"时限 {limit.name} 的 owner 应为 {'、'.join(OWNERS)}")
+    if kind.rules and not kind.rules.isidentifier():
+        problems.append(f"rules 应为 officectl.kinds 下的模块名，而不是 {kind.rules!r}")
     if problems:
         raise WorkflowError(f"{kind.source}: " + "；".join(problems))

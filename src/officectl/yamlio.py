@@ -20,7 +20,7 @@ import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -52,7 +52,7 @@ _TIMESTAMP = re.compile(
 class _Loader(_CLoader):  # type: ignore[misc, valid-type]
     """libyaml with the YAML 1.2 core schema, line numbers, and refusals."""
 
-    yaml_implicit_resolvers: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+    yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, re.Pattern[str]]]]] = {}
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
@@ -164,7 +164,9 @@ def load_file(path: Path, name: str | None = None) -> tuple[Any, Lines]:
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as err:
-        raise YamlError(f"{label}: 不是 UTF-8 编码的文本（第 {err.start} 字节）") from None
+        raise YamlError(
+            f"{label}: 不是 UTF-8 编码的文本（第 {err.start} 字节）"
+        ) from None
     except OSError as err:
         raise YamlError(f"{label}: 无法读取：{err.strerror}") from None
     return loads(text, label)
@@ -317,7 +319,9 @@ def _emit(tree: Any) -> str:
     return "".join(out)
 
 
-def _emit_map(node: dict[Any, Any], indent: int, out: list[str], first_inline: bool) -> None:
+def _emit_map(
+    node: dict[Any, Any], indent: int, out: list[str], first_inline: bool
+) -> None:
     for index, (key, value) in enumerate(node.items()):
         pad = "" if first_inline and index == 0 else " " * indent
         head = f"{pad}{_scalar(key, indent)}:"

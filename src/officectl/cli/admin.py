@@ -13,7 +13,9 @@ from officectl.errors import BadInput
 
 @click.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--example", is_flag=True, help="Fill it with the fictional office of the demo.")
+@click.option(
+    "--example", is_flag=True, help="Fill it with the fictional office of the demo."
+)
 @click.option("--office", default="", help="The office's name (办公室全称).")
 def init(directory: Path, example: bool, office: str) -> None:
     """Create a register in DIRECTORY: a git repository with officectl.yaml.
@@ -49,7 +51,9 @@ def flow(ctx: click.Context, kind: str, fmt: str) -> None:
     click.echo(table(steps, step_headers, markdown))
     click.echo(f"\n时限\n\n{table(limits, limit_headers, markdown)}\n")
     fence = "```" if markdown else ""
-    click.echo(f"{fence}mermaid\n{mermaid(spec)}\n{fence}" if markdown else mermaid(spec))
+    click.echo(
+        f"{fence}mermaid\n{mermaid(spec)}\n{fence}" if markdown else mermaid(spec)
+    )
 
 
 @click.group()
@@ -63,7 +67,9 @@ def calendar() -> None:
 @calendar.command()
 @click.argument("start", metavar="DATE")
 @click.option("--workdays", type=int, help="N working days after DATE.")
-@click.option("--days", type=int, help="N calendar days after DATE (rolls past days off).")
+@click.option(
+    "--days", type=int, help="N calendar days after DATE (rolls past days off)."
+)
 @click.pass_context
 def due(ctx: click.Context, start: str, workdays: int | None, days: int | None) -> None:
     """Print the due date N working days or N calendar days after DATE.
@@ -74,8 +80,10 @@ def due(ctx: click.Context, start: str, workdays: int | None, days: int | None) 
         raise click.UsageError("give exactly one of --workdays N and --days N")
     office = _calendar(ctx)
     day = _date(start)
-    result = office.add_workdays(day, workdays) if workdays is not None else office.add_days(
-        day, days or 0
+    result = (
+        office.add_workdays(day, workdays)
+        if workdays is not None
+        else office.add_days(day, days or 0)
     )
     note = "（暂定：该年放假安排尚未公布）" if result.provisional else ""
     click.echo(f"{result.date.isoformat()}{note}")
@@ -107,7 +115,9 @@ def show_month(ctx: click.Context, month: str) -> None:
         }
         for info in days
     ]
-    click.echo(table(rows, {"date": "日期", "weekday": "星期", "work": "", "name": "说明"}))
+    click.echo(
+        table(rows, {"date": "日期", "weekday": "星期", "work": "", "name": "说明"})
+    )
     if any(info.provisional for info in days):
         _warn(office)
 

@@ -29,9 +29,26 @@ def acting_person(register: Register, by: str | None) -> Person:
     email = gitstore.config_email(register.root)
     person = register.settings.by_email(email) if email else None
     if person is None:
-        known = f"git 的 user.email 是 {email}，不在名册中" if email else "git 未设置 user.email"
+        known = (
+            f"git 的 user.email 是 {email}，不在名册中"
+            if email
+            else "git 未设置 user.email"
+        )
         raise RegisterError(f"不知道是谁在办理：请用 --by 人员编号（{known}）")
     return person
+
+
+def viewer(register: Register, by: str | None) -> Person | None:
+    """Who is reading: ``--by``, else git's ``user.email`` in the roster, else nobody.
+
+    Reading needs no identity; only what confidential kinds show depends on it.
+    """
+    if by:
+        return register.settings.person(by)
+    from officectl import gitstore
+
+    email = gitstore.config_email(register.root)
+    return register.settings.by_email(email) if email else None
 
 
 def parse_date(text: str | None, register: Register) -> dt.datetime:
@@ -105,7 +122,9 @@ def emit(rows: list[dict[str, Any]], headers: dict[str, str], fmt: str) -> None:
     click.echo(table(rows, headers, markdown=fmt == "md"))
 
 
-def table(rows: list[dict[str, Any]], headers: dict[str, str], markdown: bool = False) -> str:
+def table(
+    rows: list[dict[str, Any]], headers: dict[str, str], markdown: bool = False
+) -> str:
     from tabulate import tabulate
 
     body = [[_cell(row.get(key), markdown) for key in headers] for row in rows]

@@ -17,12 +17,15 @@ from officectl.cli.common import (
     parse_date,
     set_option,
     split_assignments,
+    viewer,
 )
 from officectl.errors import BadInput
 from officectl.register import Register
 
 
-def _fields(register: Register, kind: str, assignments: Any, file: Any) -> dict[str, Any]:
+def _fields(
+    register: Register, kind: str, assignments: Any, file: Any
+) -> dict[str, Any]:
     """Field values from ``--file`` (a YAML mapping) and ``--set`` (typed by schema)."""
     from officectl.engine import schemas
 
@@ -48,8 +51,14 @@ def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _step(register: Register, by: str | None, date: str | None, note: str, behalf: str,
-          fields: dict[str, Any]) -> Any:
+def _step(
+    register: Register,
+    by: str | None,
+    date: str | None,
+    note: str,
+    behalf: str,
+    fields: dict[str, Any],
+) -> Any:
     from officectl.engine import StepInput
 
     return StepInput(
@@ -62,20 +71,31 @@ def _step(register: Register, by: str | None, date: str | None, note: str, behal
 
 
 _by = click.option("--by", metavar="PERSON", help="Acting person's roster id.")
-_date = click.option("--date", metavar="DATE", help="When it happened (YYYY-MM-DD[THH:MM]).")
+_date = click.option(
+    "--date", metavar="DATE", help="When it happened (YYYY-MM-DD[THH:MM])."
+)
 _note = click.option("--note", default="", help="A note kept in the record's history.")
 
 
 @click.command()
 @click.argument("kind")
 @set_option
-@click.option("--file", type=click.File("r", encoding="utf-8"), help="Fields as YAML; - is stdin.")
+@click.option(
+    "--file", type=click.File("r", encoding="utf-8"), help="Fields as YAML; - is stdin."
+)
 @_by
 @_date
 @_note
 @click.pass_context
-def new(ctx: click.Context, kind: str, assignments: Any, file: Any, by: str | None,
-        date: str | None, note: str) -> None:
+def new(
+    ctx: click.Context,
+    kind: str,
+    assignments: Any,
+    file: Any,
+    by: str | None,
+    date: str | None,
+    note: str,
+) -> None:
     """Register a new record of KIND and commit it; print its id.
 
     Example: officectl new letter --set received=2026-03-02 --set petitioner.name=张三
@@ -98,8 +118,16 @@ def new(ctx: click.Context, kind: str, assignments: Any, file: Any, by: str | No
 @_note
 @click.option("--on-behalf-of", "behalf", default="", help="Unit or person acted for.")
 @click.pass_context
-def do(ctx: click.Context, record_id: str, action: str, assignments: Any, by: str | None,
-       date: str | None, note: str, behalf: str) -> None:
+def do(
+    ctx: click.Context,
+    record_id: str,
+    action: str,
+    assignments: Any,
+    by: str | None,
+    date: str | None,
+    note: str,
+    behalf: str,
+) -> None:
     """Take ACTION on record ID and commit it.
 
     Example: officectl do LTR-2026-0007 assign --set unit=jiangan --by wangli
@@ -132,54 +160,63 @@ def show(ctx: click.Context, record_id: str) -> None:
 @click.argument("kind", required=False)
 @click.option("--state", help="Only records in this state.")
 @click.option("--open", "open_only", is_flag=True, help="Only records not yet closed.")
-@click.option("--overdue", is_flag=True, help="Only records with an overdue time limit.")
-@click.option("--as-of", "as_of_text", metavar="DATE", help="Judge deadlines on this day.")
+@click.option(
+    "--overdue", is_flag=True, help="Only records with an overdue time limit."
+)
+@click.option(
+    "--as-of", "as_of_text", metavar="DATE", help="Judge deadlines on this day."
+)
+@_by
 @format_option(["table", "json", "csv", "md"])
 @click.pass_context
-def list_(ctx: click.Context, kind: str | None, state: str | None, open_only: bool,
-          overdue: bool, as_of_text: str | None, fmt: str) -> None:
-    """List records, personal data masked.
+def list_(
+    ctx: click.Context,
+    kind: str | None,
+    state: str | None,
+    open_only: bool,
+    overdue: bool,
+    as_of_text: str | None,
+    by: str | None,
+    fmt: str,
+) -> None:
+    """List records from the index; confidential titles show as 涉密.
 
     Example: officectl list letter --open --format csv
     """
     from officectl import reports
 
     register = open_register(ctx)
-    reading = reports.read_all(register, kind)
-    records = reading.records
-    if state:
-        records = [r for r in records if r.state == state]
-    if open_only:
-        records = list(reports.iter_open(reports.Reading(records, []), register))
-    late: dict[str, int] = {}
-    if overdue:
-        day = as_of(as_of_text, register)
-        for item in reports.due_items(register, records, day, soon=-1):
-            late[item.record] = max(late.get(item.record, 0), item.days_late)
-        records = [r for r in records if r.id in late]
-    rows = [_row(register, summary, late) for summary in records]
-    headers = {"id": "编号", "kind": "类型", "state": "状态", "title": "事由", "due": "最近时限"}
+    day = as_of(as_of_text, register) if overdue else None
+    chosen = reports.select(register, kind, state, open_only, day)
+    reader = viewer(register, by)
+    rows = [_row(register, entry, chosen.late, reader) for entry in chosen.entries]
+    headers = {
+        "id": "编号",
+        "kind": "类型",
+        "state": "状态",
+        "title": "事由",
+        "due": "最近时限",
+    }
     if overdue:
         headers["late"] = "逾期工作日"
     emit(rows, headers, fmt)
-    _warn_skipped(reading.skipped)
+    _warn_skipped(chosen.skipped)
 
 
-def _row(register: Register, summary: Any, late: dict[str, int]) -> dict[str, Any]:
+def _row(
+    register: Register, entry: Any, late: dict[str, int], reader: Any
+) -> dict[str, Any]:
     from officectl import reports
 
-    kind = register.kinds.get(summary.kind)
-    data = reports.masked(kind, summary.data) if kind else summary.data
-    open_dues = [
-        e.get("due") for e in data.get("deadlines") or [] if isinstance(e, dict) and "done" not in e
-    ]
+    kind = register.kinds.get(entry.kind)
+    open_dues = [str(d["due"]) for d in entry.deadlines if "done" not in d]
     return {
-        "id": summary.id,
-        "kind": kind.label if kind else summary.kind,
-        "state": kind.state_label(summary.state) if kind else summary.state,
-        "title": reports.field_value(data, kind.title_field) if kind else "",
-        "due": min(map(str, open_dues)) if open_dues else "",
-        "late": late.get(summary.id, ""),
+        "id": entry.id,
+        "kind": kind.label if kind else entry.kind,
+        "state": kind.state_label(entry.state) if kind else entry.state,
+        "title": reports.title_for(register, entry, reader),
+        "due": min(open_dues) if open_dues else "",
+        "late": late.get(entry.id, ""),
     }
 
 
@@ -211,8 +248,13 @@ def history(ctx: click.Context, record_id: str, fmt: str) -> None:
         }
         for commit in gitstore.log(register.root, register.relative(path))
     ]
-    headers = {"date": "时间", "person": "办理人", "action": "动作", "subject": "说明",
-               "commit": "提交"}
+    headers = {
+        "date": "时间",
+        "person": "办理人",
+        "action": "动作",
+        "subject": "说明",
+        "commit": "提交",
+    }
     emit(rows, headers, fmt)
 
 
@@ -260,4 +302,3 @@ def _record_files(register: Register, paths: tuple[Path, ...]) -> list[Path]:
         else:
             raise BadInput(f"{given}: 没有这个文件或目录")
     return files
-

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from officectl.cli.common import as_of, format_option, open_register, table
+from officectl.cli.common import as_of, format_option, open_register, table, viewer
 from officectl.register import Register
 
 _HEADERS = {
@@ -25,11 +25,26 @@ _HEADERS = {
 
 @click.command()
 @click.option("--as-of", "as_of_text", metavar="DATE", help="Report as of this day.")
-@click.option("--soon", default=3, show_default=True, help="Also list limits due within N working days.")
+@click.option(
+    "--soon",
+    default=3,
+    show_default=True,
+    help="Also list limits due within N working days.",
+)
 @format_option(["table", "md", "html", "json"])
 @click.option("--check", is_flag=True, help="Exit 1 when anything is overdue.")
+@click.option(
+    "--by", metavar="PERSON", help="Who reads it (confidential titles need the post)."
+)
 @click.pass_context
-def overdue(ctx: click.Context, as_of_text: str | None, soon: int, fmt: str, check: bool) -> None:
+def overdue(
+    ctx: click.Context,
+    as_of_text: str | None,
+    soon: int,
+    fmt: str,
+    check: bool,
+    by: str | None,
+) -> None:
     """Report what is overdue and what falls due soon, by department and person.
 
     Days late are counted in working days on the office calendar. For cron:
@@ -39,12 +54,12 @@ def overdue(ctx: click.Context, as_of_text: str | None, soon: int, fmt: str, che
 
     register = open_register(ctx)
     day = as_of(as_of_text, register)
-    reading = reports.read_all(register)
-    items = reports.due_items(register, reading.records, day, soon)
+    entries, skipped = reports.running(register)
+    items = reports.due_items(register, entries, day, soon, viewer(register, by))
     late = [item for item in items if item.overdue]
     coming = [item for item in items if not item.overdue]
     click.echo(_render(register, day, late, coming, fmt, soon))
-    for message in reading.skipped:
+    for message in skipped:
         click.echo(f"officectl: 跳过无法读取的文件 {message}", err=True)
     _warn_provisional(register, items)
     if check and late:
@@ -67,8 +82,14 @@ def _rows(items: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _render(register: Register, day: Any, late: list[Any], coming: list[Any], fmt: str,
-            soon: int) -> str:
+def _render(
+    register: Register,
+    day: Any,
+    late: list[Any],
+    coming: list[Any],
+    fmt: str,
+    soon: int,
+) -> str:
     office = register.settings.office
     if fmt == "json":
         payload = {
@@ -81,10 +102,17 @@ def _render(register: Register, day: Any, late: list[Any], coming: list[Any], fm
     if fmt == "html":
         from officectl.forms import render_report
 
-        return render_report(register, "overdue", {
-            "as_of": day, "overdue": _rows(late), "due_soon": _rows(coming),
-            "headers": _HEADERS, "soon": soon,
-        })
+        return render_report(
+            register,
+            "overdue",
+            {
+                "as_of": day,
+                "overdue": _rows(late),
+                "due_soon": _rows(coming),
+                "headers": _HEADERS,
+                "soon": soon,
+            },
+        )
     markdown = fmt == "md"
     title = f"{office} 逾期事项报告（截至 {day.isoformat()}）"
     parts = [f"# {title}" if markdown else title, ""]
@@ -111,11 +139,16 @@ def _warn_provisional(register: Register, items: list[Any]) -> None:
 @click.argument("record_id", metavar="ID")
 @click.argument("form", required=False)
 @format_option(["md", "html"], default="html")
-@click.option("-o", "output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to this file instead of stdout.")
+@click.option(
+    "-o",
+    "output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of stdout.",
+)
 @click.pass_context
-def render(ctx: click.Context, record_id: str, form: str | None, fmt: str,
-           output: Path | None) -> None:
+def render(
+    ctx: click.Context, record_id: str, form: str | None, fmt: str, output: Path | None
+) -> None:
     """Render FORM of record ID (default: its registration form).
 
     Example: officectl render LTR-2026-0007 transfer-slip --format html -o slip.html

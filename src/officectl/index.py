@@ -1,0 +1,412 @@
+"""A derived index of the register, so reports never parse every record.
+
+Parsing a record costs about a millisecond; a register of ten years holds a hundred
+thousand. The index is a SQLite file under ``.git/officectl/`` holding the few fields
+reports need (id, kind, state, title, unit, handler) and every time limit, each row keyed
+by the git blob id of the record it came from. It follows what git holds: committed and
+staged records. Whether it is current is known from HEAD and the mtime of git's index
+file, two small reads; when either moved, only the paths git says changed are read again
+(from git's object store, so a half-written working file is never indexed). Deleting the
+index loses nothing: the next command rebuilds it, on both cores.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from officectl import yamlio
+from officectl.errors import RegisterError
+from officectl.register import RECORDS, Register
+
+SCHEMA_VERSION = "1"
+PARALLEL_FROM = 2000  # below this many records to read, one process is faster
+
+_TABLES = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS records (
+    path TEXT PRIMARY KEY, blob TEXT NOT NULL, id TEXT, kind TEXT, state TEXT,
+    title TEXT, unit TEXT, handler TEXT, problem TEXT
+);
+CREATE INDEX IF NOT EXISTS records_kind ON records (kind, state);
+CREATE TABLE IF NOT EXISTS deadlines (
+    path TEXT NOT NULL, position INTEGER, limit_name TEXT, label TEXT,
+    start TEXT, due TEXT, done TEXT, provisional INTEGER
+);
+CREATE INDEX IF NOT EXISTS deadlines_path ON deadlines (path);
+CREATE INDEX IF NOT EXISTS deadlines_open ON deadlines (due) WHERE done IS NULL;
+"""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One record as the index knows it."""
+
+    path: str
+    id: str
+    kind: str
+    state: str
+    title: str
+    unit: str
+    handler: str
+    problem: str = ""
+    deadlines: tuple[dict[str, Any], ...] = ()
+
+
+class Index:
+    """The index of one register; :meth:`refresh` before reading."""
+
+    def __init__(self, register: Register) -> None:
+        self.register = register
+        self.root = register.root
+        folder = self.root / ".git" / "officectl"
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / "index.sqlite"
+        self.db = self._connect()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            db.executescript(_TABLES)
+        except sqlite3.DatabaseError:
+            # A damaged index is only a cache: start it again.
+            self.path.unlink(missing_ok=True)
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            db.executescript(_TABLES)
+        return db
+
+    # --- keeping it current -----------------------------------------------------
+
+    def refresh(self) -> None:
+        """Bring the index up to what git holds, reading only what changed."""
+        state = self._git_state()
+        stored = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
+        if all(stored.get(key) == value for key, value in state.items()):
+            return
+        previous_head = stored.get("head", "")
+        if stored.get("version") != SCHEMA_VERSION or not previous_head:
+            changed: set[str] | None = None
+        else:
+            changed = self._changed_since(previous_head, stored.get("staged", ""))
+        staged = _git_lines(
+            self.root, "diff", "--cached", "--name-only", "-z", "--", RECORDS
+        )
+        self._update(changed)
+        state["staged"] = "\0".join(staged)
+        self.db.execute("BEGIN IMMEDIATE")
+        self.db.executemany(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", state.items()
+        )
+        self.db.execute("COMMIT")
+
+    def _git_state(self) -> dict[str, str]:
+        from officectl.gitstore import head
+
+        git_index = self.root / ".git" / "index"
+        try:
+            stat = git_index.stat()
+            index_stamp = f"{stat.st_mtime_ns}:{stat.st_size}"
+        except OSError:
+            index_stamp = ""
+        return {
+            "version": SCHEMA_VERSION,
+            "head": head(self.root),
+            "index": index_stamp,
+        }
+
+    def _changed_since(
+        self, previous_head: str, previously_staged: str
+    ) -> set[str] | None:
+        """Paths that may differ from what was indexed; None when history is unknown."""
+        try:
+            changed = set(
+                _git_lines(
+                    self.root,
+                    "diff",
+                    "--name-only",
+                    "--no-renames",
+                    "-z",
+                    previous_head,
+                    "HEAD",
+                    "--",
+                    RECORDS,
+                )
+            )
+        except RegisterError:
+            return None  # the old HEAD is gone (a rewritten history): read everything
+        changed.update(filter(None, previously_staged.split("\0")))
+        changed.update(
+            _git_lines(
+                self.root, "diff", "--cached", "--name-only", "-z", "--", RECORDS
+            )
+        )
+        return changed
+
+    def _update(self, changed: set[str] | None) -> None:
+        blobs = self._index_blobs(changed)
+        known = dict(self.db.execute("SELECT path, blob FROM records").fetchall())
+        if changed is None:
+            gone = set(known) - set(blobs)
+        else:
+            gone = {path for path in changed if path not in blobs and path in known}
+        wanted = [
+            (path, blob) for path, blob in blobs.items() if known.get(path) != blob
+        ]
+        rows = parse_blobs(self.root, wanted, _titles(self.register))
+
+        self.db.execute("BEGIN IMMEDIATE")
+        for path in gone | {path for path, _ in wanted}:
+            self.db.execute("DELETE FROM records WHERE path = ?", (path,))
+            self.db.execute("DELETE FROM deadlines WHERE path = ?", (path,))
+        for record, deadlines in rows:
+            self.db.execute("INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?)", record)
+            self.db.executemany(
+                "INSERT INTO deadlines VALUES (?,?,?,?,?,?,?,?)", deadlines
+            )
+        self.db.execute("COMMIT")
+
+    def _index_blobs(self, paths: set[str] | None) -> dict[str, str]:
+        """Path → blob id of record files in git's index (all, or just ``paths``)."""
+        if paths is not None and not paths:
+            return {}
+        args = ["ls-files", "-s", "-z"]
+        if paths is None:
+            lines = _git_lines(self.root, *args, "--", RECORDS)
+        else:
+            lines = _git_lines(
+                self.root,
+                *args,
+                "--pathspec-from-file=-",
+                "--pathspec-file-nul",
+                stdin="\0".join(sorted(paths)),
+            )
+        blobs = {}
+        for line in lines:
+            meta, _, path = line.partition("\t")
+            if path.endswith(".yaml"):
+                blobs[path] = meta.split()[1]
+        return blobs
+
+    # --- reading ----------------------------------------------------------------
+
+    def entries(
+        self,
+        kind: str | None = None,
+        finished: dict[str, set[str]] | None = None,
+        running_limits_only: bool = False,
+    ) -> list[Entry]:
+        """Records with their time limits, in kind and id order.
+
+        ``finished`` maps kinds to their final states, whose records are left out;
+        ``running_limits_only`` keeps just records with a limit still running, which is
+        all the overdue report needs from a register of mostly closed cases.
+        """
+        where, args = self._filters(kind, finished)
+        if running_limits_only:
+            where.append("path IN (SELECT path FROM deadlines WHERE done IS NULL)")
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        records = self.db.execute(
+            "SELECT path, id, kind, state, title, unit, handler, problem FROM records "
+            f"{clause} ORDER BY kind, id",
+            args,
+        ).fetchall()
+        limits = self._limits({row[0] for row in records}, running_limits_only)
+        return [
+            Entry(*row[:7], problem=row[7], deadlines=tuple(limits.get(row[0], ())))
+            for row in records
+        ]
+
+    @staticmethod
+    def _filters(
+        kind: str | None, finished: dict[str, set[str]] | None
+    ) -> tuple[list[str], list[str]]:
+        where, args = [], []
+        if kind:
+            where.append("kind = ?")
+            args.append(kind)
+        for name, states in (finished or {}).items():
+            if states:
+                marks = ",".join("?" * len(states))
+                where.append(f"NOT (kind = ? AND state IN ({marks}))")
+                args += [name, *sorted(states)]
+        return where, args
+
+    def _limits(
+        self, paths: set[str], running_only: bool
+    ) -> dict[str, list[dict[str, Any]]]:
+        query = (
+            "SELECT path, limit_name, label, start, due, done, provisional FROM deadlines"
+            + (" WHERE done IS NULL" if running_only else "")
+            + " ORDER BY path, position"
+        )
+        limits: dict[str, list[dict[str, Any]]] = {}
+        for path, name, label, start, due, done, provisional in self.db.execute(query):
+            if path not in paths:
+                continue
+            entry: dict[str, Any] = {"limit": name, "label": label, "start": start}
+            entry["due"] = due
+            if done is not None:
+                entry["done"] = done
+            if provisional:
+                entry["provisional"] = True
+            limits.setdefault(path, []).append(entry)
+        return limits
+
+
+# --- reading blobs, in parallel for large batches -------------------------------------
+
+
+def _titles(register: Register) -> dict[str, str]:
+    return {name: kind.title_field for name, kind in register.kinds.items()}
+
+
+def parse_blobs(
+    root: Path, wanted: list[tuple[str, str]], titles: dict[str, str]
+) -> list[tuple[tuple[Any, ...], list[tuple[Any, ...]]]]:
+    """Index rows for each (path, blob), read from git's object store."""
+    if len(wanted) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
+        return _parse_chunk(root, wanted, titles)
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = min(os.cpu_count() or 2, 4)
+    chunks = [wanted[i::workers] for i in range(workers)]
+    with ProcessPoolExecutor(workers) as pool:
+        parts = pool.map(_parse_chunk, [root] * workers, chunks, [titles] * workers)
+        return [row for part in parts for row in part]
+
+
+def _parse_chunk(
+    root: Path, wanted: list[tuple[str, str]], titles: dict[str, str]
+) -> list[tuple[tuple[Any, ...], list[tuple[Any, ...]]]]:
+    rows = []
+    for (path, blob), text in zip(
+        wanted, read_blobs(root, [b for _, b in wanted]), strict=True
+    ):
+        rows.append(_row(path, blob, text, titles))
+    return rows
+
+
+def read_blobs(root: Path, blobs: Sequence[str]) -> Iterator[str]:
+    """The text of each blob, in order, through one ``git cat-file --batch``."""
+    if not blobs:
+        return
+    process = subprocess.Popen(
+        ["git", "cat-file", "--batch"],
+        cwd=root,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    import threading
+
+    def feed() -> None:
+        assert process.stdin is not None
+        process.stdin.write("".join(f"{blob}\n" for blob in blobs).encode())
+        process.stdin.close()
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    with process:
+        for _ in blobs:
+            header = process.stdout.readline().split()
+            size = int(header[2]) if len(header) == 3 else 0
+            content = process.stdout.read(size)
+            process.stdout.read(1)
+            yield content.decode("utf-8", "replace")
+        writer.join()
+
+
+def _row(
+    path: str, blob: str, text: str, titles: dict[str, str]
+) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
+    try:
+        data, _ = yamlio.loads(text, path)
+    except yamlio.YamlError as err:
+        return (path, blob, "", "", "", "", "", "", str(err)), []
+    if not isinstance(data, dict):
+        return (path, blob, "", "", "", "", "", "", f"{path}: 不是记录文件"), []
+    kind = str(data.get("kind") or "")
+    title = _field(data, titles.get(kind, "title"))
+    record = (
+        path,
+        blob,
+        str(data.get("id") or ""),
+        kind,
+        str(data.get("state") or ""),
+        "" if title is None else str(title),
+        _text(data.get("unit")),
+        _text(data.get("handler")),
+        "",
+    )
+    deadlines = [
+        (
+            path,
+            position,
+            _text(e.get("limit")),
+            _text(e.get("label")),
+            _iso(e.get("start")),
+            _iso(e.get("due")),
+            _iso(e["done"]) if "done" in e else None,
+            1 if e.get("provisional") else 0,
+        )
+        for position, e in enumerate(data.get("deadlines") or [])
+        if isinstance(e, dict)
+    ]
+    return record, deadlines
+
+
+def _field(data: dict[str, Any], path: str) -> Any:
+    node: Any = data
+    for part in path.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _iso(value: Any) -> str:
+    converted = yamlio.to_json(value)
+    return "" if converted is None else str(converted)
+
+
+def _git_lines(root: Path, *args: str, stdin: str | None = None) -> list[str]:
+    result = subprocess.run(
+        ["git", *args],
+        cwd=root,
+        input=stdin.encode() if stdin is not None else None,
+        capture_output=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        detail = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise RegisterError(
+            f"git {args[0]} 失败：{detail[-1] if detail else result.returncode}"
+        )
+    return [line for line in result.stdout.decode("utf-8").split("\0") if line]
+
+
+def open_index(register: Register) -> Index:
+    """The register's index, brought up to date; close it (or use ``with``) when done."""
+    index = Index(register)
+    try:
+        index.refresh()
+    except BaseException:
+        index.close()
+        raise
+    return index
