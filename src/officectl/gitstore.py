@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -274,3 +274,285 @@ def _raw_date(iso: str) -> str:
     minutes = int(offset.total_seconds() // 60)
     sign = "+" if minutes >= 0 else "-"
     return f"{int(moment.timestamp())} {sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
+
+
+# --- several clerks, audit, repair ------------------------------------------------
+#
+# A push, a rebase or a log of the whole history needs git's exit status and output
+# together, or a stream of output, so these return the process or read it as it runs.
+
+
+def call(
+    root: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    stdin: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run git in ``root`` and return the finished process, whatever its exit status."""
+    return subprocess.run(
+        ["git", *args],
+        cwd=root,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        env={**os.environ, **(env or {}), "LC_ALL": "C.UTF-8"},
+        check=False,
+    )
+
+
+def output(root: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    """git's standard output; a failing git is a :class:`RegisterError` with its reason."""
+    done = call(root, *args, env=env)
+    if done.returncode != 0:
+        lines = (done.stderr or done.stdout).strip().splitlines()
+        reason = lines[-1] if lines else f"exit {done.returncode}"
+        raise RegisterError(f"git {args[0]} 失败：{reason}")
+    return done.stdout
+
+
+def has_remote(root: Path) -> bool:
+    """Whether the repository names any remote; read from its config file, no process."""
+    try:
+        config = (root / ".git" / "config").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return '[remote "' in config
+
+
+def in_progress(root: Path) -> str:
+    """The operation git has stopped in the middle of (``rebase``, ``merge``), or ``""``."""
+    git_dir = root / ".git"
+    if (git_dir / "rebase-merge").is_dir() or (git_dir / "rebase-apply").is_dir():
+        return "rebase"
+    if (git_dir / "MERGE_HEAD").exists():
+        return "merge"
+    if (git_dir / "CHERRY_PICK_HEAD").exists():
+        return "cherry-pick"
+    return ""
+
+
+def branch(root: Path) -> str:
+    """The branch HEAD is on (``main``), or ``""`` when HEAD is detached."""
+    try:
+        head_text = (root / ".git" / "HEAD").read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+    prefix = "ref: refs/heads/"
+    return head_text[len(prefix) :] if head_text.startswith(prefix) else ""
+
+
+def resolve(root: Path, rev: str) -> str:
+    """The commit id ``rev`` names, or ``""`` when it names none."""
+    done = call(root, "rev-parse", "--verify", "-q", f"{rev}^{{commit}}")
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def commit_files_on(
+    parent: str,
+    root: Path,
+    files: dict[str, str],
+    message: str,
+    who: Identity,
+    trailers: dict[str, str],
+) -> str:
+    """A new commit on ``parent`` changing ``files``; index, HEAD and files untouched.
+
+    The commit is only an object until someone points a branch at it: ``sync`` pushes
+    it first and moves the local branch to it only once the remote has taken it.
+    """
+    body = "\n".join(f"{key}: {value}" for key, value in trailers.items() if value)
+    text = f"{message}\n\n{body}\n" if body else f"{message}\n"
+    index = root / ".git" / f"officectl-commit-index-{os.getpid()}"
+    env = {"GIT_INDEX_FILE": str(index)}
+    try:
+        output(root, "read-tree", parent, env=env)
+        for path, content in files.items():
+            blob = call(root, "hash-object", "-w", "--stdin", stdin=content)
+            if blob.returncode != 0:
+                raise RegisterError(f"git hash-object 失败：{blob.stderr.strip()}")
+            entry = f"100644,{blob.stdout.strip()},{path}"
+            output(root, "update-index", "--add", "--cacheinfo", entry, env=env)
+        tree = output(root, "write-tree", env=env).strip()
+    finally:
+        index.unlink(missing_ok=True)
+    made = call(root, "commit-tree", tree, "-p", parent, env=who.env(), stdin=text)
+    if made.returncode != 0:
+        raise RegisterError(f"git commit-tree 失败：{made.stderr.strip()}")
+    return made.stdout.strip()
+
+
+class Blobs:
+    """File contents by object id (or ``REV:path``, ``:path``) from one ``git cat-file``.
+
+    Reading a history of many thousands of commits asks git for tens of thousands of
+    file versions; one long-running process answers them all. Use as a context manager.
+    """
+
+    def __init__(self, root: Path, env: dict[str, str] | None = None) -> None:
+        self.process = subprocess.Popen(
+            ["git", "cat-file", "--batch"],
+            cwd=root,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env={**os.environ, **(env or {}), "LC_ALL": "C.UTF-8"},
+        )
+
+    def get(self, name: str) -> bytes | None:
+        """The object's bytes, or None when git knows no such object."""
+        stdin, stdout = self.process.stdin, self.process.stdout
+        assert stdin is not None and stdout is not None
+        stdin.write(name.encode("utf-8") + b"\n")
+        stdin.flush()
+        header = stdout.readline()
+        if not header or header.endswith(b" missing\n") or b" " not in header:
+            return None
+        size = int(header.split()[-1])
+        data = stdout.read(size)
+        stdout.read(1)  # the newline after each object
+        return data
+
+    def close(self) -> None:
+        if self.process.stdin:
+            self.process.stdin.close()
+        if self.process.stdout:
+            self.process.stdout.close()
+        self.process.wait()
+
+    def __enter__(self) -> Blobs:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass(frozen=True)
+class Change:
+    """One file a commit changed: its old and new object ids (all zeros: absent)."""
+
+    path: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """One commit as the audit reads it: who, trailers, parents, files changed.
+
+    For a merge commit, ``against`` holds one list of changes per parent.
+    """
+
+    sha: str
+    parents: tuple[str, ...]
+    author: str
+    email: str
+    signature: str
+    trailers: dict[str, str]
+    against: tuple[tuple[Change, ...], ...]
+
+    @property
+    def changes(self) -> tuple[Change, ...]:
+        return self.against[0] if self.against else ()
+
+
+ABSENT = "0" * 40
+
+
+def walk(
+    root: Path, revisions: str = "HEAD", signatures: bool = False
+) -> Iterator[Step]:
+    """Every commit in ``revisions``, oldest first, with the files it changed.
+
+    One ``git log`` streams the whole history; a merge is listed once per parent
+    (``-m``) so that a merge that dropped one side's change shows it.
+    """
+    fields = [
+        "%H",
+        "%P",
+        "%an",
+        "%ae",
+        "%G?" if signatures else "",
+        "%(trailers:only,unfold)",
+    ]
+    command = [
+        "git", "log", "--reverse", "--raw", "-m", "--no-abbrev", "--no-renames",
+        "--format=%x00" + "%x1f".join(fields) + "%x1e", revisions, "--",
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command,
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "LC_ALL": "C.UTF-8"},
+    )
+    assert process.stdout is not None
+    pending: list[Step] = []
+    buffer = b""
+    finished = False
+    try:
+        while chunk := process.stdout.read(1 << 16):
+            buffer += chunk
+            *complete, buffer = buffer.split(b"\x00")
+            for part in complete:
+                yield from _gather(pending, _parse_entry(part))
+        yield from _gather(pending, _parse_entry(buffer))
+        yield from _gather(pending, None)
+        finished = True
+    finally:
+        if not finished:
+            process.kill()
+        process.stdout.close()
+        error = process.stderr.read() if process.stderr else b""
+        if process.wait() != 0 and finished:
+            lines = error.decode("utf-8", "replace").strip().splitlines()
+            raise RegisterError(f"git log 失败：{lines[-1] if lines else revisions}")
+
+
+def _parse_entry(raw: bytes) -> Step | None:
+    text = raw.decode("utf-8", "replace")
+    if not text.strip():
+        return None
+    header, _, rest = text.rpartition("\x1e")
+    sha, parents, author, email, signature, trailer_text = header.split("\x1f", 5)
+    trailers = dict(
+        line.split(": ", 1) for line in trailer_text.splitlines() if ": " in line
+    )
+    changes = []
+    for line in rest.splitlines():
+        if not line.startswith(":"):
+            continue
+        meta, _, path = line.partition("\t")
+        parts = meta.split()
+        changes.append(Change(path, parts[2], parts[3]))
+    return Step(
+        sha,
+        tuple(parents.split()),
+        author,
+        email,
+        signature,
+        trailers,
+        (tuple(changes),),
+    )
+
+
+def _gather(pending: list[Step], step: Step | None) -> Iterator[Step]:
+    """Join the per-parent entries ``-m`` prints for one merge into one :class:`Step`."""
+    if step is not None and pending and pending[-1].sha == step.sha:
+        last = pending.pop()
+        pending.append(
+            Step(
+                last.sha,
+                last.parents,
+                last.author,
+                last.email,
+                last.signature,
+                last.trailers,
+                last.against + step.against,
+            )
+        )
+        return
+    if pending:
+        yield pending.pop()
+    if step is not None:
+        pending.append(step)

@@ -77,16 +77,44 @@ class SchemaSet:
             from jsonschema import Draft202012Validator
 
             cache[kind] = Draft202012Validator(
-                self.schema(kind),
+                self.bundled(kind),
                 registry=self._registry,
                 format_checker=Draft202012Validator.FORMAT_CHECKER,
             )
         return cache[kind]
 
+    def bundled(self, kind: str) -> dict[str, Any]:
+        """The kind's schema with every ``$ref`` written out in place.
+
+        Resolving references is most of what jsonschema spends on a record; record
+        schemas are not recursive, so they are resolved once, here.
+        """
+        return self._inline(self.schema(kind), self.schema(kind), ())  # type: ignore[no-any-return]
+
+    def _inline(
+        self, node: Any, document: dict[str, Any], seen: tuple[str, ...]
+    ) -> Any:
+        if isinstance(node, list):
+            return [self._inline(item, document, seen) for item in node]
+        if not isinstance(node, dict):
+            return node
+        if "$ref" not in node:
+            return {
+                key: self._inline(value, document, seen) for key, value in node.items()
+            }
+        if node["$ref"] in seen:
+            raise BadInput(f"schema 中的 $ref {node['$ref']} 循环引用")
+        target, document_of_target = self._resolve({"$ref": node["$ref"]}, document)
+        inner = self._inline(target, document_of_target, (*seen, node["$ref"]))
+        siblings = {k: v for k, v in node.items() if k != "$ref"}
+        if set(siblings) <= _ANNOTATIONS:
+            return {**inner, **siblings}
+        return {"allOf": [inner, self._inline(siblings, document, seen)]}
+
     def problems(self, kind: str, instance: Any) -> list[tuple[tuple[Any, ...], str]]:
         """Every schema problem as (path in the record, message in Chinese)."""
         errors = self.validator(kind).iter_errors(instance)
-        found = [(tuple(e.absolute_path), _message(e)) for e in errors]
+        found = [(_where(e), _message(e)) for e in errors]
         return sorted(found, key=lambda item: [str(part) for part in item[0]])
 
     def field_schema(self, kind: str, path: str) -> dict[str, Any]:
@@ -139,6 +167,19 @@ class SchemaSet:
             except ValueError:
                 raise BadInput(f"{path} 应为日期 YYYY-MM-DD，收到 {text!r}") from None
         return text
+
+
+_ANNOTATIONS = {"title", "description", "examples", "default", "$comment"}
+
+
+def _where(error: Any) -> tuple[Any, ...]:
+    """The path of a problem; an unknown field is reported at its own line."""
+    path = tuple(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        if extra:
+            return (*path, extra[0])
+    return path
 
 
 def _boolean(text: str) -> bool:

@@ -267,23 +267,16 @@ def validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     Each problem is printed as path:line: message; the exit code is 1 if there is any.
     Example: officectl validate registers/letter/2026
     """
-    from officectl.engine import check_text
+    from officectl import checks
 
     register = open_register(ctx)
-    files = _record_files(register, paths)
-    problems = 0
-    for path in files:
-        name = register.relative(path)
-        try:
-            text = path.read_bytes().decode("utf-8")
-        except UnicodeDecodeError:
-            click.echo(f"{name}:1: 不是 UTF-8 编码的文本", err=False)
-            problems += 1
-            continue
-        for finding in check_text(register, text, name):
-            click.echo(str(finding))
-            problems += 1
-    if problems:
+    if paths:
+        findings = checks.validate_files(register, _record_files(register, paths))
+    else:
+        findings = checks.validate_register(register)
+    for finding in findings:
+        click.echo(str(finding))
+    if findings:
         ctx.exit(1)
 
 
