@@ -416,6 +416,15 @@ def display(register: Register, kind: Kind, path: str, value: Any) -> str:
     return "" if value is None else str(value)
 
 
+@dataclass(frozen=True)
+class Change:
+    """One file a command writes: its new text, and its text before (None if new)."""
+
+    path: Path
+    text: str
+    previous: str | None
+
+
 def write_and_commit(
     register: Register,
     path: Path,
@@ -426,21 +435,37 @@ def write_and_commit(
     action: Action,
 ) -> str:
     """Write one record and commit it; on any failure put file and index back."""
-    relative = register.relative(path)
-    gitstore.check_writable(register.root, [relative])
-    if previous is None and path.exists():
-        raise BadInput(f"{relative} 已存在，编号冲突：请重试")
-    who = _identity(register, step, batch=False)
     trailers = _trailers(action, step, path.stem)
+    return commit_changes(
+        register, [Change(path, text, previous)], message, step, trailers
+    )
+
+
+def commit_changes(
+    register: Register,
+    changes: list[Change],
+    message: str,
+    step: StepInput,
+    trailers: dict[str, str],
+) -> str:
+    """Write every change and make them one commit, or put everything back."""
+    relatives = [register.relative(change.path) for change in changes]
+    gitstore.check_writable(register.root, relatives)
+    for change, relative in zip(changes, relatives, strict=True):
+        if change.previous is None and change.path.exists():
+            raise BadInput(f"{relative} 已存在，编号冲突：请重试")
+    who = _identity(register, step, batch=False)
     try:
-        _atomic_write(path, text)
-        return gitstore.commit(register.root, [relative], message, who, trailers)
+        for change in changes:
+            _atomic_write(change.path, change.text)
+        return gitstore.commit(register.root, relatives, message, who, trailers)
     except BaseException:
-        if previous is None:
-            path.unlink(missing_ok=True)
-        else:
-            _atomic_write(path, previous)
-        gitstore.unstage(register.root, [relative])
+        for change in changes:
+            if change.previous is None:
+                change.path.unlink(missing_ok=True)
+            else:
+                _atomic_write(change.path, change.previous)
+        gitstore.unstage(register.root, relatives)
         raise
 
 
@@ -457,10 +482,10 @@ def _identity(register: Register, step: StepInput, batch: bool) -> gitstore.Iden
     )
 
 
-def _trailers(action: Action, step: StepInput, record_id: str) -> dict[str, str]:
+def _trailers(action: Action | str, step: StepInput, record_id: str) -> dict[str, str]:
     return {
         gitstore.TRAILER_RECORD: record_id,
-        gitstore.TRAILER_ACTION: action.name,
+        gitstore.TRAILER_ACTION: action if isinstance(action, str) else action.name,
         gitstore.TRAILER_PERSON: step.person.id,
         gitstore.TRAILER_BEHALF: step.on_behalf_of,
     }
@@ -509,3 +534,63 @@ def _set(tree: Any, path: str, value: Any) -> None:
 
 def _tail(node: Any) -> str | None:
     return next((key for key in BOOKKEEPING if key in node), None)
+
+
+# --- chasing ------------------------------------------------------------------------
+
+CHASERS = {
+    "director",
+    "deputy-director",
+    "clerk",
+    "petition-officer",
+    "confidential-clerk",
+}
+
+
+def record_chase(
+    register: Register, overdue: Mapping[str, set[str]], step: StepInput
+) -> str:
+    """Note on each record that its overdue limits were chased today; one commit.
+
+    ``overdue`` maps record ids to the names of their overdue limits. Chasing is the
+    office's own step on another unit's late work, so it is open to the office posts
+    that chase (催办), whatever the record's state.
+    """
+    held = register.settings.posts_of(step.person)
+    if not held & CHASERS:
+        wanted = "、".join(POSTS[post] for post in sorted(CHASERS))
+        raise Refused(f"{step.person.label()} 不能催办；须由{wanted}办理")
+    changes = [
+        _chased(register, record_id, limits, step)
+        for record_id, limits in sorted(overdue.items())
+    ]
+    ids = "、".join(sorted(overdue)) if len(overdue) <= 3 else f"{len(overdue)} 件"
+    message = f"催办 {ids} ({step.person.name})"
+    trailers = {
+        gitstore.TRAILER_RECORD: ",".join(sorted(overdue)),
+        gitstore.TRAILER_ACTION: "chase",
+        gitstore.TRAILER_PERSON: step.person.id,
+    }
+    return commit_changes(register, changes, message, step, trailers)
+
+
+def _chased(
+    register: Register, record_id: str, limits: set[str], step: StepInput
+) -> Change:
+    path = register.existing_path(record_id)
+    previous = path.read_text(encoding="utf-8")
+    tree = yamlio.load_for_edit(previous, register.relative(path))
+    day = step.when.date()
+    for entry in tree.get("deadlines") or []:
+        if entry.get("limit") in limits and "done" not in entry:
+            chased = entry.get("chased")
+            if chased is None:
+                chased = []
+                yamlio.set_field(entry, "chased", chased)
+            if day not in chased:
+                chased.append(day)
+    text = yamlio.dumps(tree)
+    findings = check_text(register, text, register.relative(path))
+    if findings:
+        raise BadInput("；".join(str(f) for f in findings))
+    return Change(path, text, previous)

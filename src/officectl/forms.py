@@ -84,7 +84,7 @@ def render(
 def render_report(register: Register, name: str, context: dict[str, Any]) -> str:
     """A printable HTML report (``templates/reports/<name>.html.j2``) of ready values."""
     environment = _environment(register, "html")
-    template = f"reports/{name}.html.j2"
+    template = f"reports/{name.removesuffix('.html')}.html.j2"
     try:
         return environment.get_template(template).render(
             {"office": register.settings, **context}

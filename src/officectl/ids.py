@@ -45,7 +45,7 @@ import secrets
 import socket
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from officectl import gitstore, yamlio
 from officectl.errors import RegisterError
@@ -99,18 +99,22 @@ def parse(text: str, name: str = LEASES) -> Leases:
     try:
         block = int(data.get("block", DEFAULT_BLOCK))
         leases = tuple(_lease(entry) for entry in data.get("leases") or [])
-    except (AttributeError, TypeError, ValueError) as err:
+    except (AttributeError, KeyError, TypeError, ValueError) as err:
         raise yamlio.YamlError(f"{name}: 编号段文件格式不对：{err}") from None
     return Leases(block, leases)
 
 
-def _lease(entry: dict[str, object]) -> Lease:
-    text = {
-        key: str(entry.get(key) or "")
-        for key in ("prefix", "clone", "by", "host", "at")
-    }
-    numbers = {key: int(str(entry[key])) for key in ("year", "first", "last")}
-    return Lease(**text, **numbers)  # type: ignore[arg-type]
+def _lease(entry: dict[str, Any]) -> Lease:
+    return Lease(
+        prefix=str(entry["prefix"]),
+        year=int(entry["year"]),
+        first=int(entry["first"]),
+        last=int(entry["last"]),
+        clone=str(entry["clone"]),
+        by=str(entry.get("by") or ""),
+        host=str(entry.get("host") or ""),
+        at=str(entry.get("at") or ""),
+    )
 
 
 def dumps(leases: Leases) -> str:

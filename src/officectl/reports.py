@@ -46,6 +46,7 @@ class DueItem:
     department: str
     person: str
     provisional: bool
+    limit_name: str = ""
 
     @property
     def overdue(self) -> bool:
@@ -274,6 +275,7 @@ def _item(
         department=department,
         person=person,
         provisional=bool(deadline.get("provisional")),
+        limit_name=str(deadline.get("limit")),
     )
 
 

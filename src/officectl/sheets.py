@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from officectl import engine, gitstore, reports, yamlio
+from officectl import engine, gitstore, ids, reports, yamlio
 from officectl.errors import BadInput, OfficeError
 from officectl.register import Person, Register
 from officectl.workflow import Kind
@@ -548,24 +548,22 @@ class Plan:
 class _Ids:
     """Ids handed out in row order, counting those not on disk yet.
 
-    ``peek`` gives the next free id of a kind and year; only a row that passes
-    ``claim``s it, so a bad row leaves no gap in the numbering.
+    ``peek`` gives the next free id of a kind and year (from this clone's leased
+    blocks, when the register leases them); only a row that passes ``claim``s it, so a
+    bad row leaves no gap in the numbering.
     """
 
     def __init__(self, register: Register) -> None:
         self.register = register
-        self.last: dict[tuple[str, int], int] = {}
+        self.pending: dict[tuple[str, int], set[int]] = {}
 
     def peek(self, kind: Kind, year: int) -> str:
-        key = (kind.name, year)
-        if key not in self.last:
-            on_disk = self.register.next_id(kind, year)
-            self.last[key] = int(on_disk.rsplit("-", 1)[1]) - 1
-        return f"{kind.prefix}-{year}-{self.last[key] + 1:04d}"
+        pending = self.pending.get((kind.prefix, year), set())
+        return ids.next_id(self.register, kind, year, pending)
 
-    def claim(self, kind: Kind, record_id: str) -> None:
-        _, year, number = record_id.rsplit("-", 2)
-        self.last[(kind.name, int(year))] = int(number)
+    def claim(self, record_id: str) -> None:
+        prefix, year, number = record_id.rsplit("-", 2)
+        self.pending.setdefault((prefix, int(year)), set()).add(int(number))
 
 
 class _RowProblems(Exception):
@@ -601,8 +599,9 @@ def write_import(register: Register, plan: Plan, person: Person) -> str:
         gitstore.TRAILER_PERSON: person.id,
         TRAILER_SOURCE: plan.source,
     }
-    texts = {b.path: b.text for b in plan.built}
-    return engine.commit_new(register, texts, message, person, trailers)
+    changes = [engine.Change(b.path, b.text, None) for b in plan.built]
+    step = engine.StepInput(person, register.now(), {})
+    return engine.commit_changes(register, changes, message, step, trailers)
 
 
 class _Builder:
@@ -639,7 +638,7 @@ class _Builder:
         self._check(row, mapping.columns, outcome)
         for then in follow:
             outcome, when = self._then(row, then, outcome, when)
-        self.ids.claim(self.kind, outcome.record_id)
+        self.ids.claim(outcome.record_id)
         return Built(row.number, outcome.record_id, outcome.path, outcome.text)
 
     def _then(

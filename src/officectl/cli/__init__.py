@@ -17,39 +17,22 @@ import click
 from officectl.errors import OfficeError
 
 # name -> (module under officectl.cli, function, one-line help shown by --help)
+# fmt: off
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "init": (
-        "admin",
-        "init",
-        "Create a register (a git repository with officectl.yaml).",
-    ),
-    "new": ("records", "new", "Register a new record of a kind and commit it."),
-    "do": ("records", "do", "Take one workflow step on a record and commit it."),
-    "show": ("records", "show", "Print one record in full."),
-    "list": ("records", "list_", "List records, filtered by kind, state or deadline."),
-    "history": ("records", "history", "Who did what to a record and when, from git."),
-    "validate": (
-        "records",
-        "validate",
-        "Check record files against schema and workflow.",
-    ),
-    "overdue": (
-        "reports",
-        "overdue",
-        "Report overdue and soon-due time limits (for cron).",
-    ),
-    "render": (
-        "reports",
-        "render",
-        "Render a record's paper form as Markdown or HTML.",
-    ),
-    "flow": (
-        "admin",
-        "flow",
-        "Print a kind's workflow as a table and a state diagram.",
-    ),
+    "init":     ("admin", "init", "Create a register (a git repository with officectl.yaml)."),
+    "new":      ("records", "new", "Register a new record of a kind and commit it."),
+    "do":       ("records", "do", "Take one workflow step on a record and commit it."),
+    "show":     ("records", "show", "Print one record in full."),
+    "list":     ("records", "list_", "List records, filtered by kind, state or deadline."),
+    "history":  ("records", "history", "Who did what to a record and when, from git."),
+    "validate": ("records", "validate", "Check record files against schema and workflow."),
+    "overdue":  ("reports", "overdue", "Report overdue and soon-due time limits (for cron)."),
+    "chase":    ("reports", "chase", "Print chase slips for overdue items; record the chase."),
+    "render":   ("reports", "render", "Render a record's paper form as Markdown or HTML."),
+    "flow":     ("admin", "flow", "Print a kind's workflow as a table and a state diagram."),
     "calendar": ("admin", "calendar", "Working-day arithmetic on the office calendar."),
 }
+# fmt: on
 
 EXIT_CODES = """\b
 Exit codes:

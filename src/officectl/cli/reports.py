@@ -164,3 +164,93 @@ def render(
     else:
         output.write_text(text, encoding="utf-8")
         click.echo(str(output), err=True)
+
+
+@click.command()
+@click.option(
+    "--as-of", "as_of_text", metavar="DATE", help="Chase what is overdue on this day."
+)
+@format_option(["html", "md"], default="html")
+@click.option(
+    "-o",
+    "output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the slips to this file instead of stdout.",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Print the slips without recording the chase."
+)
+@click.option("--by", metavar="PERSON", help="Who chases (an office post).")
+@click.pass_context
+def chase(
+    ctx: click.Context,
+    as_of_text: str | None,
+    fmt: str,
+    output: Path | None,
+    dry_run: bool,
+    by: str | None,
+) -> None:
+    """Print a chase slip (催办单) per department for everything overdue, and record it.
+
+    Each overdue limit gets the day it was chased; all of them are one commit.
+    Example: officectl chase --by wangli -o 催办单.html
+    """
+    from officectl import forms, reports
+    from officectl.cli.common import acting_person, parse_date
+    from officectl.engine import StepInput, record_chase
+
+    register = open_register(ctx)
+    day = as_of(as_of_text, register)
+    person = None if dry_run else acting_person(register, by)
+    entries, skipped = reports.running(register)
+    reader = person if person is not None else viewer(register, by)
+    late = [
+        i for i in reports.due_items(register, entries, day, -1, reader) if i.overdue
+    ]
+    departments: dict[str, list[dict[str, Any]]] = {}
+    for item, row in zip(late, _rows(late), strict=True):
+        departments.setdefault(item.department, []).append(row)
+    text = (
+        forms.render_report(
+            register,
+            f"chase.{fmt}",
+            {
+                "as_of": day,
+                "departments": departments,
+                "headers": _HEADERS,
+            },
+        )
+        if fmt == "html"
+        else _chase_markdown(register, day, departments)
+    )
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+    for message in skipped:
+        click.echo(f"officectl: 跳过无法读取的文件 {message}", err=True)
+    if dry_run or not late:
+        click.echo(f"officectl: 逾期 {len(late)} 项，未记录催办", err=True)
+        return
+    chased: dict[str, set[str]] = {}
+    for item in late:
+        chased.setdefault(item.record, set()).add(item.limit_name)
+    when = parse_date(day.isoformat(), register) if as_of_text else register.now()
+    record_chase(register, chased, StepInput(person, when, {}))  # type: ignore[arg-type]
+    click.echo(f"officectl: 已催办 {len(chased)} 件（{len(late)} 项时限）", err=True)
+
+
+def _chase_markdown(register: Register, day: Any, departments: dict[str, Any]) -> str:
+    parts = []
+    for department, rows in departments.items():
+        parts += [
+            f"# 催办单 — {department}",
+            "",
+            f"{register.settings.office}　{day.isoformat()}",
+            "",
+            table(rows, _HEADERS, markdown=True),
+            "",
+            "以上事项已超过办理时限，请抓紧办理，并于 2 个工作日内将办理情况反馈办公室。",
+            "",
+        ]
+    return "\n".join(parts) if parts else "（无逾期事项）\n"

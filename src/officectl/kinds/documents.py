@@ -1,0 +1,379 @@
+"""What the document kinds share: numbers, logs, owned fields, dates and fonts.
+
+The five document kinds (incoming, outgoing, classified, manuscript, bulletin) each have
+a rules module beside this one; the pieces here are the ones more than one of them
+needs. Nothing here knows a kind by name: each module passes in its own fields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from officectl import reports, yamlio
+from officectl.errors import BadInput, OfficeError
+from officectl.register import Register
+from officectl.workflow import Action, Kind
+
+Path_ = tuple[Any, ...]
+Problems = list[tuple[Path_, str]]
+
+# 《党政机关公文处理工作条例》第九条: 紧急公文标注“特急”“加急”, 电报另有“特提”; these
+# must carry a handling deadline (第二十四条: 紧急公文应当明确办理时限).
+URGENT = ("特提", "特急", "加急")
+
+# 《保守国家秘密法》第二十条: 除另有规定外，绝密 ≤ 30 年，机密 ≤ 20 年，秘密 ≤ 10 年.
+SECRECY_YEARS = {"绝密": 30, "机密": 20, "秘密": 10}
+
+
+# --- steps --------------------------------------------------------------------------
+
+
+def given(step: Any, name: str) -> bool:
+    """Whether this step's own input (``--set``) names the field."""
+    return name in step.fields
+
+
+def refuse_given(
+    step: Any, owned: Mapping[str, str], action: Action, kind: Kind
+) -> None:
+    """Refuse a field that only one action (or only officectl) may write.
+
+    ``owned`` maps a field to the action that writes it, or to ``""`` when officectl
+    keeps it itself (a log or a ledger). A clerk who sets such a field on another step
+    would bypass the checks that action makes (a number out of sequence, a ledger line
+    nobody took).
+    """
+    for name, owner in owned.items():
+        if not given(step, name) or owner == action.name:
+            continue
+        if not owner:
+            raise BadInput(f"{name} 由 officectl 记录，不能直接设置")
+        label = kind.actions[owner].label
+        raise BadInput(f"{name} 只能在{label}（{owner}）时填写")
+
+
+def take_inputs(tree: Any, names: Iterable[str]) -> dict[str, Any]:
+    """Remove step-only fields from the record and return their values.
+
+    Fields such as the copy lent or the comment received are the input of one step;
+    the rules module writes them into a log, so they are not kept at the top level.
+    """
+    values = {}
+    for name in names:
+        if name in tree:
+            values[name] = tree[name]
+            yamlio.remove_field(tree, name)
+    return values
+
+
+def stray_inputs(data: Mapping[str, Any], names: Iterable[str]) -> Problems:
+    """Step-only fields found in a stored record (a hand edit, or a lost step)."""
+    return [
+        ((name,), f"{name}: 只在办理时填写，由 officectl 记入日志，不应留在记录中")
+        for name in names
+        if name in data
+    ]
+
+
+def append(tree: Any, field: str, entry: Mapping[str, Any]) -> Any:
+    """Append an entry to a list field, creating it before the bookkeeping fields."""
+    items = tree.get(field)
+    if items is None:
+        items = []
+        yamlio.set_field(tree, field, items, before="deadlines")
+    item = yamlio.new_map(dict(entry))
+    items.append(item)
+    return item
+
+
+def stamp(step: Any) -> str:
+    """The step's moment as the history writes it."""
+    return str(step.when.isoformat())
+
+
+def took(data: Mapping[str, Any], action: str) -> bool:
+    """Whether the record's history has a step of ``action``."""
+    return any(entry.get("action") == action for entry in data.get("history") or [])
+
+
+def last_step(data: Mapping[str, Any], action: str) -> Mapping[str, Any] | None:
+    taken = [e for e in data.get("history") or [] if e.get("action") == action]
+    return taken[-1] if taken else None
+
+
+def day_of(value: Any) -> dt.date | None:
+    """A date from a date, a datetime or ISO text; None for anything else."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value).date()
+        except ValueError:
+            return None
+    return None
+
+
+def default_received(tree: Any, step: Any, day_field: str, time_field: str) -> None:
+    """Sign-in date and time: the step's own unless given; a past date needs its time.
+
+    A clerk who registers a document as it arrives need not type the time; one who
+    enters a document signed for on an earlier day must say when, since the time of
+    signing for is what the record is kept for (《条例》第二十四条：注明签收时间).
+    """
+    today = step.when.date()
+    if tree.get(day_field) is None:
+        yamlio.set_field(tree, day_field, today, before=_first_after(tree, day_field))
+    if tree.get(time_field) is not None:
+        return
+    if tree[day_field] != today:
+        raise BadInput(
+            f"补登 {tree[day_field]} 签收的文件须写明签收时间：--set {time_field}=HH:MM"
+        )
+    yamlio.set_field(
+        tree,
+        time_field,
+        step.when.strftime("%H:%M"),
+        before=_first_after(tree, day_field),
+    )
+
+
+def _first_after(tree: Any, name: str) -> str | None:
+    """The key after ``name``, so a defaulted field sits where a typed one would."""
+    keys = list(tree.keys())
+    if name in keys and keys.index(name) + 1 < len(keys):
+        return str(keys[keys.index(name) + 1])
+    return "deadlines" if "deadlines" in keys else None
+
+
+# --- people -------------------------------------------------------------------------
+
+
+def posts(register: Register, person_id: Any) -> set[str]:
+    """The posts a roster person holds; empty for an id not in the roster."""
+    person = register.settings.people.get(str(person_id))
+    return register.settings.posts_of(person) if person else set()
+
+
+def name(register: Register, person_id: Any) -> str:
+    person = register.settings.people.get(str(person_id))
+    return person.name if person else str(person_id)
+
+
+def unit_name(register: Register, unit_id: Any) -> str:
+    unit = register.settings.units.get(str(unit_id))
+    return unit.name if unit else str(unit_id)
+
+
+def known_person(register: Register, field: str, value: Any) -> str:
+    if value not in register.settings.people:
+        raise BadInput(f"{field}: 名册中没有人员 {value!r}（officectl.yaml）")
+    return str(value)
+
+
+def known_unit(register: Register, field: str, value: Any) -> str:
+    if value not in register.settings.units:
+        raise BadInput(f"{field}: 名册中没有单位 {value!r}（officectl.yaml）")
+    return str(value)
+
+
+# --- time limits with a date a person sets ------------------------------------------
+
+
+def apply_due_fields(kind: Kind, action: Action, tree: Any) -> None:
+    """Give limits with ``due_field`` the date that field holds, or drop them.
+
+    A leader who sets a handling deadline sets a date, not a number of days. The
+    workflow names the field (``due_field``); the engine opened the limit with its
+    nominal length, and this puts the person's date in its place. A limit whose field
+    is empty is not running at all, so its entry goes. Once the engine reads
+    ``due_field`` itself this finds the dates already in place and changes nothing.
+    """
+    fields = due_fields(kind.source)
+    entries = tree.get("deadlines") or []
+    for name, field in fields.items():
+        limit = kind.limits[name]
+        if action.name not in limit.start_actions:
+            continue
+        opened = [e for e in entries if e.get("limit") == name and "done" not in e]
+        due = tree.get(field)
+        for entry in opened:
+            if due is None:
+                entries.remove(entry)
+            else:
+                entry["due"] = due
+                if "provisional" in entry:
+                    del entry["provisional"]
+
+
+@lru_cache(maxsize=32)
+def due_fields(source: Path) -> dict[str, str]:
+    """``{limit: field}`` for the limits of a workflow file that name a ``due_field``."""
+    data, _ = yamlio.load_file(source)
+    limits = data.get("limits") or {}
+    return {
+        name: str(spec["due_field"])
+        for name, spec in limits.items()
+        if isinstance(spec, dict) and spec.get("due_field")
+    }
+
+
+def not_before(field: str, value: Any, day: dt.date) -> None:
+    if isinstance(value, dt.date) and value < day:
+        raise BadInput(f"{field}: {value} 早于今天 {day}，时限应在今后")
+
+
+# --- sequence numbers ---------------------------------------------------------------
+
+# A number read from a record: the sequence it belongs to (代字 and year, a year, a
+# series and year) and its place in it.
+Numbered = tuple[Hashable, int]
+Reader = Callable[[Mapping[str, Any]], Numbered | None]
+
+
+class Numbers:
+    """The numbers already given in one kind's records, per sequence.
+
+    Built from the register's files once per :class:`Register` object and kept up to
+    date as steps give numbers, so a year of demo traffic does not re-read every record
+    for each new one. A number given by a step that then failed would leave a phantom;
+    the highest number of a sequence is re-read from its record before it is trusted.
+    """
+
+    def __init__(self, register: Register, kind_name: str, read: Reader) -> None:
+        self.register = register
+        self.read = read
+        self.holders: dict[Hashable, dict[int, set[str]]] = {}
+        self.of_record: dict[str, Numbered] = {}
+        for summary in reports.read_all(register, kind_name).records:
+            found = read(summary.data)
+            if found is not None:
+                self.give(summary.id, *found)
+
+    @classmethod
+    def of(cls, register: Register, kind_name: str, read: Reader) -> Numbers:
+        cache = register.__dict__.setdefault("_document_numbers", {})
+        if kind_name not in cache:
+            cache[kind_name] = cls(register, kind_name, read)
+        return cache[kind_name]  # type: ignore[no-any-return]
+
+    def holder(self, key: Hashable, number: int, but: str = "") -> str:
+        """Another record holding ``number`` in sequence ``key``, or ``""``."""
+        others = self.holders.get(key, {}).get(number, set()) - {but}
+        return min(others, default="")
+
+    def highest(self, key: Hashable, but: str = "") -> int:
+        numbers = self.holders.get(key, {})
+        for number in sorted(numbers, reverse=True):
+            for record in sorted(numbers[number] - {but}):
+                if self._still_there(record, (key, number)):
+                    return number
+                self.forget(record)
+        return 0
+
+    def give(self, record_id: str, key: Hashable, number: int) -> None:
+        self.forget(record_id)
+        self.holders.setdefault(key, {}).setdefault(number, set()).add(record_id)
+        self.of_record[record_id] = (key, number)
+
+    def forget(self, record_id: str) -> None:
+        if record_id not in self.of_record:
+            return
+        key, number = self.of_record.pop(record_id)
+        holders = self.holders[key][number]
+        holders.discard(record_id)
+        if not holders:
+            del self.holders[key][number]
+
+    def claim(self, record_id: str, key: Hashable, wanted: int | None,
+              show: Callable[[int], str]) -> int:
+        """The record's number: the next free one, or ``wanted`` if it fits.
+
+        A number given by hand (an import, a number reserved on paper) is taken only
+        when no other record holds it and it leaves no gap behind it.
+        """
+        highest = self.highest(key, but=record_id)
+        if wanted is None:
+            number = highest + 1
+        elif other := self.holder(key, wanted, but=record_id):
+            raise BadInput(f"{show(wanted)} 已由 {other} 使用，不能重复编号")
+        elif wanted > highest + 1:
+            raise BadInput(f"{show(wanted)} 会跳号：下一个应为 {show(highest + 1)}")
+        else:
+            number = wanted
+        self.give(record_id, key, number)
+        return number
+
+    def _still_there(self, record_id: str, expected: Numbered) -> bool:
+        try:
+            data, _ = yamlio.load_file(self.register.existing_path(record_id))
+        except (OfficeError, OSError):  # a record gone or unreadable holds no number
+            return False
+        return isinstance(data, dict) and self.read(data) == expected
+
+
+def record_year(data: Mapping[str, Any]) -> int | None:
+    match = re.match(r"^[A-Z]{2,5}-(\d{4})-", str(data.get("id", "")))
+    return int(match[1]) if match else None
+
+
+# --- fonts --------------------------------------------------------------------------
+
+# The fonts GB/T 9704-2012 names, as installed from the usual Windows and 方正 files.
+STANDARD_FONTS = ("仿宋_GB2312", "方正小标宋_GBK", "楷体_GB2312", "黑体")
+STANDARD_ALIASES = {
+    "仿宋_GB2312": ("仿宋_GB2312", "FangSong_GB2312", "仿宋", "FangSong"),
+    "方正小标宋_GBK": ("方正小标宋_GBK", "方正小标宋简体", "FZXiaoBiaoSong-B05S"),
+    "楷体_GB2312": ("楷体_GB2312", "KaiTi_GB2312", "楷体", "KaiTi"),
+    "黑体": ("黑体", "SimHei"),
+}
+
+
+def standard_fonts_present(families: Iterable[str] | None = None) -> bool:
+    """Whether the fonts GB/T 9704 names are installed, by ``fc-list``.
+
+    Printed documents fall back to free fonts (Noto, Source Han, WenQuanYi) when they
+    are not; the command line warns, since a fallback changes line breaks and the
+    document no longer fits 28 characters by 22 lines. Without ``fc-list`` (no
+    fontconfig) nothing can be known, and the answer is False.
+    """
+    names = set(families) if families is not None else _installed_families()
+    return all(
+        any(alias in names for alias in STANDARD_ALIASES[font])
+        for font in STANDARD_FONTS
+    )
+
+
+def missing_standard_fonts(families: Iterable[str] | None = None) -> list[str]:
+    names = set(families) if families is not None else _installed_families()
+    return [
+        font
+        for font in STANDARD_FONTS
+        if not any(alias in names for alias in STANDARD_ALIASES[font])
+    ]
+
+
+@lru_cache(maxsize=1)
+def _installed_families() -> frozenset[str]:
+    program = shutil.which("fc-list")
+    if program is None:
+        return frozenset()
+    done = subprocess.run(
+        [program, ":", "family"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=20,
+    )
+    families = set()
+    for line in done.stdout.splitlines():
+        families.update(part.strip() for part in line.split(",") if part.strip())
+    return frozenset(families)
