@@ -1,8 +1,16 @@
-"""``make bench``: the main commands timed on a real register, as ratios to a baseline.
+"""``make bench``: the main commands timed on real registers, as ratios to baselines.
 
-These machines are noisy, so every time is the median of several runs of a whole
-command in a fresh process, and every result is given as a ratio to
-``git ls-files | wc -l`` on the same register in the same run.
+These machines are noisy, so each time is the median of several runs of a whole command
+in a fresh process, and each result is a ratio to a baseline measured on the same
+register in the same run: ``git ls-files | wc -l`` for reports, PyYAML's C loader over
+the same files for a full parse, a plain ``git add`` + ``git commit`` for a step, and
+``python -c 'import click'`` for start-up.
+
+Registers: the demo register as ``make demo`` builds it, and larger ones shaped like a
+decade of a real office (about 1,000 cases open, the rest closed over ten years). Those
+are built fast, for the benchmark's sake: the demo's records are copied under new ids
+and shifted into earlier years, and written with one ``git fast-import`` in commits of
+ten files each.
 """
 
 from __future__ import annotations
@@ -15,26 +23,70 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from officectl import demo
+from officectl.gitstore import BatchCommits, Identity
+from officectl.register import ID_PATTERN, RECORDS
 
 AS_OF = demo.CUTOFF.isoformat()
+OPEN_TARGET = 1000  # open cases in a large register, as in a real office
+CLERK = Identity("王丽", "wangli@jiangcheng-tax.example", "2026-12-01T09:00:00+08:00")
 
 
-def median_time(run: Callable[[], object], repeat: int) -> float:
+@dataclass(frozen=True)
+class Result:
+    name: str
+    seconds: float
+    baseline: str
+    ratio: float
+    target: float | None = None
+
+    def row(self) -> str:
+        target = f"≤ {self.target:g}" if self.target else ""
+        verdict = (
+            "" if not self.target else ("ok" if self.ratio <= self.target else "MISSED")
+        )
+        return (
+            f"| {self.name} | {self.seconds:.3f} | {self.baseline} | "
+            f"{self.ratio:.2f} | {target} | {verdict} |"
+        )
+
+
+# --- timing -------------------------------------------------------------------------
+
+
+def median_time(
+    run: Callable[[], object], repeat: int, before: Callable[[], object] | None = None
+) -> float:
     times = []
     for _ in range(repeat):
+        if before is not None:
+            before()
         started = time.perf_counter()
         run()
         times.append(time.perf_counter() - started)
     return statistics.median(times)
 
 
-def shell(command: str, cwd: Path) -> Callable[[], object]:
+def command(args: list[str], cwd: Path | None = None) -> Callable[[], object]:
     def run() -> object:
         return subprocess.run(
-            command,
+            args,
+            cwd=cwd,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    return run
+
+
+def shell(text: str, cwd: Path) -> Callable[[], object]:
+    def run() -> object:
+        return subprocess.run(
+            text,
             shell=True,
             cwd=cwd,
             check=True,
@@ -45,95 +97,354 @@ def shell(command: str, cwd: Path) -> Callable[[], object]:
     return run
 
 
-def officectl(register: Path, *args: str) -> Callable[[], object]:
-    executable = shutil.which("officectl") or f"{sys.executable} -m officectl"
-    command = [*executable.split(), "-C", str(register), *args]
+def officectl(register: Path, *args: str) -> list[str]:
+    executable = shutil.which("officectl")
+    base = [executable] if executable else [sys.executable, "-m", "officectl"]
+    return [*base, "-C", str(register), *args]
 
-    def run() -> object:
-        return subprocess.run(
-            command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+
+# --- building registers -------------------------------------------------------------
+
+
+def demo_register(folder: Path) -> Path:
+    """A copy of ``demo/register`` (built first when there is none)."""
+    source = Path("demo/register")
+    if not (source / "officectl.yaml").is_file():
+        print("正在生成示例登记簿（make demo 的那一份）…", file=sys.stderr)
+        demo.build(source)
+    target = folder / "demo"
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(source, target, symlinks=True)
+    return target
+
+
+def large_register(seed: Path, folder: Path, records: int) -> Path:
+    """A register of ``records`` records over ten years, copied from ``seed``'s."""
+    target = folder / f"r{records}"
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(
+        seed, target, symlinks=True, ignore=shutil.ignore_patterns("registers")
+    )
+    shutil.rmtree(target / ".git" / "officectl", ignore_errors=True)
+    texts = [
+        (p.stem, p.parent.parent.name, p.read_text(encoding="utf-8"))
+        for p in sorted((seed / RECORDS).rglob("*.yaml"))
+    ]
+    closed = [t for t in texts if "state: closed" in t[2]]
+    running = [t for t in texts if "state: closed" not in t[2]]
+    # A real office has most open cases in time: one in ten is copied from a late one.
+    late = [t for t in running if _is_late(t[2])] or running
+    timely = [t for t in running if not _is_late(t[2])] or running
+    running = [
+        late[i % len(late)] if i % 10 == 0 else timely[i % len(timely)]
+        for i in range(OPEN_TARGET)
+    ]
+
+    files = dict(_copies(closed, running, records))
+    subprocess.run(
+        ["git", "rm", "-r", "-q", "--cached", RECORDS],
+        cwd=target,
+        check=False,
+        capture_output=True,
+    )
+    batch = BatchCommits(target)
+    paths = sorted(files)
+    for start in range(0, len(paths), 10):
+        chunk = {path: files[path] for path in paths[start : start + 10]}
+        for path, text in chunk.items():
+            file = target / path
+            file.parent.mkdir(parents=True, exist_ok=True)
+            file.write_text(text, encoding="utf-8")
+        batch.add(chunk, f"基准测试数据 {start // 10 + 1}", CLERK, {})
+    batch.flush()
+    return target
+
+
+def _copies(
+    closed: list[tuple[str, str, str]],
+    running: list[tuple[str, str, str]],
+    records: int,
+) -> list[tuple[str, str]]:
+    """(path, text) pairs: the open cases this year, closed ones spread over ten years."""
+    numbers: dict[tuple[str, int], int] = {}
+    out = []
+    open_count = min(OPEN_TARGET, records // 10)
+    for index in range(records):
+        if index < open_count:
+            stem, kind, text = running[index % len(running)]
+            year = demo.YEAR
+        else:
+            stem, kind, text = closed[index % len(closed)]
+            year = demo.YEAR - 9 + (index % 10)
+        match = ID_PATTERN.match(stem)
+        assert match is not None
+        key = (match["prefix"], year)
+        numbers[key] = numbers.get(key, 0) + 1
+        new_id = f"{match['prefix']}-{year}-{numbers[key]:04d}"
+        shifted = _shift(text.replace(stem, new_id), year - demo.YEAR)
+        out.append((f"{RECORDS}/{kind}/{year}/{new_id}.yaml", shifted))
+    return out
+
+
+def _is_late(text: str) -> bool:
+    from officectl import yamlio
+
+    data, _ = yamlio.loads(text)
+    return any(
+        "done" not in entry and str(entry.get("due")) < AS_OF
+        for entry in data.get("deadlines") or []
+    )
+
+
+def _shift(text: str, years: int) -> str:
+    if not years:
+        return text
+    for year in (demo.YEAR + 1, demo.YEAR):
+        text = text.replace(f"{year}-", f"@{year + years}-")
+    return text.replace("@", "")
+
+
+# --- measuring ----------------------------------------------------------------------
+
+
+def measure(register: Path, repeat: int, heavy: bool) -> list[Result]:
+    """Every benchmark of the issue, on one register."""
+    index_file = register / ".git" / "officectl" / "index.sqlite"
+
+    def drop_index() -> None:
+        index_file.unlink(missing_ok=True)
+
+    ls_files = median_time(shell("git ls-files | wc -l", register), repeat * 2)
+    results = [Result("`git ls-files | wc -l`", ls_files, "—", 1.0)]
+
+    def vs_ls(
+        name: str,
+        args: list[str],
+        target: float | None = None,
+        before: Callable[[], object] | None = None,
+        times: int = repeat,
+    ) -> None:
+        seconds = median_time(command(args), times, before)
+        results.append(Result(name, seconds, "ls-files", seconds / ls_files, target))
+
+    vs_ls(
+        "`overdue`, cold (no index)",
+        officectl(register, "overdue", "--as-of", AS_OF),
+        before=drop_index,
+        times=1 if heavy else repeat,
+    )
+    vs_ls("`overdue`, warm", officectl(register, "overdue", "--as-of", AS_OF), 5)
+    vs_ls(
+        "`list --overdue`, warm",
+        officectl(register, "list", "--overdue", "--as-of", AS_OF),
+        5,
+    )
+    record = _some_record(register)
+    vs_ls(f"`show {record}`", officectl(register, "show", record))
+    vs_ls(f"`history {record}`", officectl(register, "history", record))
+
+    results += _writes(register, repeat)
+    results += _validation(register, repeat, heavy, drop_index, ls_files)
+    return results
+
+
+def _writes(register: Path, repeat: int) -> list[Result]:
+    """One ``new`` and one ``do``, against a plain ``git add`` + ``git commit``."""
+    scratch = register / "bench-scratch.txt"
+    counter = iter(range(10**6))
+
+    def plain_commit() -> None:
+        scratch.write_text(f"{next(counter)}\n", encoding="utf-8")
+        subprocess.run(["git", "add", scratch.name], cwd=register, check=True)
+        subprocess.run(
+            [
+                "git",
+                "-c",
+                "user.name=bench",
+                "-c",
+                "user.email=bench@x",
+                "commit",
+                "-q",
+                "-m",
+                "bench",
+                "--",
+                scratch.name,
+            ],
+            cwd=register,
+            check=True,
         )
 
-    return run
+    baseline = median_time(plain_commit, repeat)
+    created: list[str] = []
 
-
-def new_and_do(register: Path) -> Callable[[], object]:
-    """One ``new`` letter and one ``do`` on it, as a clerk would type them."""
-    executable = shutil.which("officectl") or f"{sys.executable} -m officectl"
-    base = [*executable.split(), "-C", str(register)]
-
-    def run() -> object:
-        created = subprocess.run(
-            [
-                *base,
+    def new() -> None:
+        out = subprocess.run(
+            officectl(
+                register,
                 "new",
                 "letter",
                 "--by",
                 "wangli",
                 "--set",
-                "received=" + AS_OF,
+                f"received={AS_OF}",
                 "--set",
                 "petitioner.name=测试",
                 "--set",
                 "title=基准测试来信",
                 "--set",
                 "content=基准测试",
-            ],
+            ),
             check=True,
             capture_output=True,
             text=True,
         )
-        record = created.stdout.strip()
-        return subprocess.run(
-            [*base, "do", record, "assign", "--by", "wangli", "--set", "unit=donghu"],
+        created.append(out.stdout.strip())
+
+    new_time = median_time(new, repeat)
+    ids = iter(created)
+
+    def step() -> None:
+        subprocess.run(
+            officectl(
+                register,
+                "do",
+                next(ids),
+                "assign",
+                "--by",
+                "wangli",
+                "--set",
+                "unit=donghu",
+            ),
             check=True,
             stdout=subprocess.DEVNULL,
         )
 
-    return run
+    do_time = median_time(step, repeat)
+    return [
+        Result("plain `git add` + `git commit` of one file", baseline, "—", 1.0),
+        Result("one `new`", new_time, "add+commit", new_time / baseline, 5),
+        Result("one `do`", do_time, "add+commit", do_time / baseline, 5),
+    ]
 
 
-def prepare(folder: Path) -> Path:
-    """A fresh copy of the demo register to measure on (built if there is none)."""
-    register = folder / "register"
-    if register.exists():
-        shutil.rmtree(register)
-    source = Path("demo/register")
-    if (source / "officectl.yaml").is_file():
-        shutil.copytree(source, register, symlinks=True)
-    else:
-        print("正在生成示例登记簿…", file=sys.stderr)
-        demo.build(register)
-    return register
+def _validation(
+    register: Path,
+    repeat: int,
+    heavy: bool,
+    drop_index: Callable[[], None],
+    ls_files: float,
+) -> list[Result]:
+    parse = median_time(
+        command(
+            [sys.executable, "-m", "officectl.bench", "--parse-only", str(register)]
+        ),
+        1 if heavy else repeat,
+    )
+    cold = median_time(
+        command(officectl(register, "validate")), 1 if heavy else repeat, drop_index
+    )
+    record = _some_record(register)
+    path = next((register / RECORDS).rglob(f"{record}.yaml"))
+
+    def change_one() -> None:
+        with path.open("a", encoding="utf-8") as stream:
+            stream.write("# 基准测试：改动一条记录\n")
+        subprocess.run(
+            [
+                "git",
+                "-c",
+                "user.name=bench",
+                "-c",
+                "user.email=bench@x",
+                "commit",
+                "-q",
+                "-am",
+                "bench",
+            ],
+            cwd=register,
+            check=True,
+        )
+
+    after_one = median_time(
+        command(officectl(register, "validate")), repeat, change_one
+    )
+    click = median_time(command([sys.executable, "-c", "import click"]), repeat * 2)
+    helps = median_time(command(officectl(register, "--help")), repeat * 2)
+    return [
+        Result("PyYAML C loader over every record", parse, "—", 1.0),
+        Result("`validate`, cold (no index)", cold, "C loader", cold / parse, 1.5),
+        Result(
+            "`validate` after one record changed",
+            after_one,
+            "ls-files",
+            after_one / ls_files,
+            5,
+        ),
+        Result("`python -c 'import click'`", click, "—", 1.0),
+        Result("`officectl --help`", helps, "import click", helps / click, 1.3),
+    ]
+
+
+def _some_record(register: Path) -> str:
+    files = sorted((register / RECORDS / "letter").rglob("*.yaml"))
+    return files[len(files) // 2].stem
+
+
+def parse_only(register: Path) -> None:
+    """The baseline: every record file loaded with PyYAML's C loader, nothing else."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    for path in (register / RECORDS).rglob("*.yaml"):
+        yaml.load(path.read_bytes(), Loader=loader)
+
+
+# --- the command --------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m officectl.bench")
+    parser = argparse.ArgumentParser(
+        prog="python -m officectl.bench",
+        description="Benchmark officectl (make bench).",
+    )
     parser.add_argument("--out", type=Path, default=Path("bench/out"))
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--sizes",
+        default="10000,100000",
+        help="sizes of the large registers, comma-separated ('' for none)",
+    )
+    parser.add_argument("--parse-only", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.parse_only:
+        parse_only(args.parse_only)
+        return 0
+
     os.environ.setdefault("GIT_CONFIG_NOSYSTEM", "1")
+    args.out.mkdir(parents=True, exist_ok=True)
+    seed = demo_register(args.out)
+    registers = [seed]
+    for size in filter(None, args.sizes.split(",")):
+        print(f"正在生成 {size} 件记录的登记簿…", file=sys.stderr, flush=True)
+        registers.append(large_register(seed, args.out, int(size)))
 
-    register = prepare(args.out)
-    files = subprocess.run(
-        ["git", "ls-files"], cwd=register, capture_output=True, check=True
-    ).stdout.count(b"\n")
-    baseline = median_time(shell("git ls-files | wc -l", register), args.repeat)
-    cases = [
-        ("overdue", officectl(register, "overdue", "--as-of", AS_OF)),
-        ("list --overdue", officectl(register, "list", "--overdue", "--as-of", AS_OF)),
-        ("new + do", new_and_do(register)),
-    ]
-    rows = [("git ls-files | wc -l (baseline)", baseline, 1.0)]
-    for name, run in cases:
-        seconds = median_time(run, args.repeat)
-        rows.append((f"officectl {name}", seconds, seconds / baseline))
-
-    print(f"\n示例登记簿：{files} 个文件；每项取 {args.repeat} 次运行的中位数\n")
-    print("| command | median (s) | × baseline |")
-    print("|---|---:|---:|")
-    for name, seconds, ratio in rows:
-        print(f"| `{name}` | {seconds:.3f} | {ratio:.1f} |")
+    report = []
+    for register in registers:
+        count = sum(1 for _ in (register / RECORDS).rglob("*.yaml"))
+        heavy = count > 20_000
+        print(f"正在测量 {register.name}（{count} 件）…", file=sys.stderr, flush=True)
+        results = measure(register, 3 if heavy else args.repeat, heavy)
+        report += [
+            f"\n### {count:,} records ({register.name})\n",
+            "| what | median (s) | baseline | ratio | target | |",
+            "|---|---:|---|---:|---|---|",
+            *(r.row() for r in results),
+        ]
+    text = "\n".join(report) + "\n"
+    (args.out / "results.md").write_text(text, encoding="utf-8")
+    print(text)
     return 0
 
 

@@ -91,6 +91,12 @@ def take(
     action = kind.actions.get(action_name)
     state = str(tree.get("state"))
 
+    if state not in kind.states:
+        known = "、".join(kind.states)
+        raise BadInput(
+            f"{register.relative(path)}: state: 未知状态 {state!r}（应为：{known}）；"
+            "请先改正文件再办理"
+        )
     if action is None or action.create or state not in action.sources:
         raise Refused(_not_allowed(kind, state, action_name, record_id))
     _check_person(register, action, step.person)
@@ -127,7 +133,7 @@ def _finish(
     path = register.record_path(record_id)
     findings = check_text(register, text, register.relative(path))
     if findings:
-        raise BadInput("；".join(f.message for f in findings))
+        raise BadInput("；".join(str(f) for f in findings))
     message = _message(register, kind, action, tree, step)
     if batch is not None:
         _atomic_write(path, text, durable=False)
@@ -203,8 +209,11 @@ def check_text(register: Register, text: str, name: str) -> list[Finding]:
     try:
         data, lines = yamlio.loads(text, name)
     except yamlio.YamlError as err:
-        line = re.match(r"^[^:]*:(\d+)", str(err))
-        return [Finding(name, int(line[1]) if line else 1, str(err).split(": ", 1)[-1])]
+        where = re.match(r"^[^:]*:(\d+)(?::(\d+))?: (.*)$", str(err))
+        if where is None:
+            return [Finding(name, 1, str(err).split(": ", 1)[-1])]
+        line, column, message = where.groups()
+        return [Finding(name, int(line), message, column=int(column or 0))]
     return check_data(register, data, lines.of, name)
 
 

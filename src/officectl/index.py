@@ -230,6 +230,13 @@ class Index:
             for row in records
         ]
 
+    def problems(self) -> list[str]:
+        """What could not be read, one message a file."""
+        rows = self.db.execute(
+            "SELECT problem FROM records WHERE problem != '' ORDER BY path"
+        ).fetchall()
+        return [problem for (problem,) in rows]
+
     @staticmethod
     def _filters(
         kind: str | None, finished: dict[str, set[str]] | None

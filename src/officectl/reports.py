@@ -214,9 +214,7 @@ def running(register: Register) -> tuple[list[Entry], list[str]]:
 
     with open_index(register) as index:
         entries = index.entries(None, final_states(register), running_limits_only=True)
-    return [e for e in entries if not e.problem], [
-        e.problem for e in entries if e.problem
-    ]
+        return entries, index.problems()
 
 
 def due_items(

@@ -39,9 +39,11 @@ class Finding:
     line: int
     message: str
     record: str = ""
+    column: int = 0
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
+        where = f"{self.line}:{self.column}" if self.column else f"{self.line}"
+        return f"{self.file}:{where}: {self.message}"
 
 
 class SchemaSet:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -64,6 +65,13 @@ class _Loader(_CLoader):  # type: ignore[misc, valid-type]
             raise _AliasFound(node.start_mark.line + 1)
         return super().construct_object(node, deep=deep)
 
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        """A date that does not exist (2026-02-30) stays text; the schema names it."""
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return str(self.construct_scalar(node))
+
     def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
         text = str(self.construct_scalar(node))
         if text.startswith("0o"):
@@ -77,8 +85,6 @@ class _Loader(_CLoader):  # type: ignore[misc, valid-type]
         yield data
         lines: dict[Any, int] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                raise YamlError(f"{key_node.start_mark.line + 1}: 不允许使用合并键 <<")
             key = self.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1
             if key in lines:
@@ -111,6 +117,7 @@ for _tag, _pattern, _first in [
 ]:
     _Loader.add_implicit_resolver(_tag, _pattern, list(_first))
 _Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_record_map)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_record_seq)
 
@@ -264,9 +271,16 @@ def load_for_edit(text: str, name: str) -> Any:
     editable tree, which dumps to the same canonical text.
     """
     data, _ = loads(text, name)
-    if "#" in text:
-        return editor().load(text)
-    return _editable(data)
+    if "#" not in text:
+        return _editable(data)
+    try:
+        tree = editor().load(text)
+    except ValueError as err:
+        raise YamlError(
+            f"{name}: 含有无效的值（{err}）：请先运行 officectl validate"
+        ) from None
+    _attach_comments(tree)
+    return tree
 
 
 def _editable(value: Any) -> Any:
@@ -413,48 +427,96 @@ def new_map(pairs: dict[str, Any] | None = None) -> Any:
 
 
 def set_field(tree: Any, key: str, value: Any, before: str | None = None) -> None:
-    """Set ``key`` in an editable mapping, keeping hand-written comments in place.
-
-    A new key goes before ``before`` when that key exists, else at the end. ruamel.yaml
-    keeps a comment that stands above a field as a trailing comment of the field before
-    it; the comment moves with the new key so it still stands above its own field.
-    """
+    """Set ``key`` in an editable mapping; a new key goes before ``before`` or last."""
     if key in tree:
         tree[key] = value
         return
     keys = list(tree.keys())
     position = keys.index(before) if before in keys else len(keys)
     tree.insert(position, key, value)
-    if position > 0:
-        _move_trailing_comment(tree, keys[position - 1], key)
 
 
 def remove_field(tree: Any, key: str) -> None:
-    """Remove ``key``, handing a comment that stood below it to the field before."""
-    keys = list(tree.keys())
-    if key not in tree:
-        return
-    index = keys.index(key)
-    if index > 0:
-        _move_trailing_comment(tree, key, keys[index - 1])
-    del tree[key]
+    """Remove ``key`` and the comment that stood above it."""
+    if key in tree:
+        del tree[key]
 
 
-def _move_trailing_comment(tree: Any, source: str, target: str) -> None:
-    """Move the full-line comments after ``source`` to follow ``target`` instead."""
-    entry = tree.ca.items.get(source)
-    if not entry or entry[2] is None:
-        return
-    token = entry[2]
-    eol, newline, rest = token.value.partition("\n")
-    if not rest.strip():
-        return
-    token.value = eol + newline
+# --- keeping comments with their fields -----------------------------------------------
+
+
+def _attach_comments(node: Any) -> None:
+    """Make each full-line comment belong to the field it stands above.
+
+    ruamel.yaml files a comment that stands above a field with whatever came before
+    it, often deep inside the previous block. Moved to the field's own "before" slot,
+    it stays above that field whatever is later added or removed around it.
+    """
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if isinstance(node, CommentedMap):
+        keys = list(node.keys())
+        for previous, key in itertools.pairwise(keys):
+            lines = _take_trailing_lines(node, previous)
+            if lines:
+                _set_before(node, key, lines)
+        for value in node.values():
+            _attach_comments(value)
+    elif isinstance(node, CommentedSeq):
+        for item in node:
+            _attach_comments(item)
+
+
+def _take_trailing_lines(mapping: Any, key: Any) -> list[str]:
+    """Detach the full-line comments that follow ``mapping[key]`` and its contents."""
+    owner, slot = _last_comment_slot(mapping, key)
+    if owner is None:
+        return []
+    entry = owner.ca.items.get(slot)
+    index = 2 if isinstance(slot, str) or hasattr(owner, "keys") else 0
+    token = entry[index] if entry else None
+    if token is None or "\n" not in token.value:
+        return []
+    eol, _, rest = token.value.partition("\n")
+    if not rest:
+        return []
+    token.value = eol + "\n"
+    return rest.split("\n")[:-1] if rest.endswith("\n") else rest.split("\n")
+
+
+def _last_comment_slot(mapping: Any, key: Any) -> tuple[Any, Any]:
+    """The mapping (or sequence) and key whose comment slot ends ``mapping[key]``."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    owner, slot = mapping, key
+    value = mapping[key]
+    while True:
+        if isinstance(value, CommentedMap) and value:
+            owner, slot = value, list(value.keys())[-1]
+            value = value[slot]
+        elif isinstance(value, CommentedSeq) and value:
+            if not isinstance(value[-1], CommentedMap | CommentedSeq):
+                return (
+                    (value, len(value) - 1)
+                    if value.ca.items.get(len(value) - 1)
+                    else (
+                        None,
+                        None,
+                    )
+                )
+            value = value[-1]
+        else:
+            return owner, slot
+
+
+def _set_before(mapping: Any, key: Any, lines: list[str]) -> None:
+    from ruamel.yaml.error import CommentMark
     from ruamel.yaml.tokens import CommentToken
 
-    moved = CommentToken("\n" + rest, token.start_mark, None)
-    target_entry = tree.ca.items.setdefault(target, [None, None, None, None])
-    if target_entry[2] is None:
-        target_entry[2] = moved
-    else:
-        target_entry[2].value += rest
+    tokens = []
+    for line in lines:
+        stripped = line.lstrip(" ")
+        column = len(line) - len(stripped)
+        tokens.append(CommentToken(stripped + "\n", CommentMark(column), None))
+    entry = mapping.ca.items.setdefault(key, [None, None, None, None])
+    entry[1] = tokens + (entry[1] or [])

@@ -66,9 +66,13 @@ def calendar() -> None:
 
 @calendar.command()
 @click.argument("start", metavar="DATE")
-@click.option("--workdays", type=int, help="N working days after DATE.")
 @click.option(
-    "--days", type=int, help="N calendar days after DATE (rolls past days off)."
+    "--workdays", type=click.IntRange(min=0), help="N working days after DATE."
+)
+@click.option(
+    "--days",
+    type=click.IntRange(min=0),
+    help="N calendar days after DATE (rolls past days off).",
 )
 @click.pass_context
 def due(ctx: click.Context, start: str, workdays: int | None, days: int | None) -> None:

@@ -129,7 +129,13 @@ def table(
 
     body = [[_cell(row.get(key), markdown) for key in headers] for row in rows]
     style = "github" if markdown else "simple"
-    return str(tabulate(body, headers=list(headers.values()), tablefmt=style))
+    # Every cell is shown as text: number parsing only costs time and would right-align
+    # ids and codes.
+    return str(
+        tabulate(
+            body, headers=list(headers.values()), tablefmt=style, disable_numparse=True
+        )
+    )
 
 
 def _cell(value: Any, markdown: bool = False) -> str:

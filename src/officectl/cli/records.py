@@ -136,6 +136,7 @@ def do(
 
     register = open_register(ctx)
     kind = register.kind_of_id(record_id)
+    register.existing_path(record_id)
     fields = _fields(register, kind.name, assignments, None)
     outcome = take(
         register, record_id, action, _step(register, by, date, note, behalf, fields)

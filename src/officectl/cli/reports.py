@@ -47,8 +47,9 @@ def overdue(
 ) -> None:
     """Report what is overdue and what falls due soon, by department and person.
 
-    Days late are counted in working days on the office calendar. For cron:
-    officectl -C /srv/register overdue --format md --check
+    Days late are counted in working days on the office calendar; --check makes it
+    exit 1 when anything is overdue, for cron.
+    Example: officectl -C /srv/register overdue --format md --check
     """
     from officectl import reports
 
