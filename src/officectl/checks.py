@@ -22,17 +22,18 @@ from officectl.index import PARALLEL_FROM, Index, _git_lines, read_blobs
 from officectl.register import RECORDS, SETTINGS, Register
 from officectl.schemas import Finding
 
+FORMAT = "2"  # of a stored judgement; a new format judges everything again
+
 _TABLE = """
-CREATE TABLE IF NOT EXISTS findings (
-    path TEXT NOT NULL, blob TEXT NOT NULL, rules TEXT NOT NULL, found TEXT NOT NULL,
-    PRIMARY KEY (path, blob)
+CREATE TABLE IF NOT EXISTS judgements (
+    path TEXT PRIMARY KEY, blob TEXT NOT NULL, rules TEXT NOT NULL, found TEXT NOT NULL
 );
 """
 
 
 def rules_digest(register: Register) -> str:
     """A digest of everything a record is judged by, so a change to any re-judges all."""
-    digest = hashlib.sha256(__version__.encode())
+    digest = hashlib.sha256(f"{__version__}/{FORMAT}".encode())
     files = [register.root / SETTINGS]
     for name in ("schemas", "workflows"):
         for folder in register.folder(name):
@@ -46,33 +47,84 @@ def rules_digest(register: Register) -> str:
 
 
 def validate_register(register: Register) -> list[Finding]:
-    """Every problem in every record file of the register, in path order."""
+    """Every problem in every record file of the register, in path order.
+
+    What git holds is judged from the last run's judgements and what git says changed
+    since; files that differ from git's index are judged as they stand on disk.
+    """
+    rules = rules_digest(register)
     with Index(register) as index:
         index.db.executescript(_TABLE)
-        blobs = index._index_blobs(None)
-        changed = _working_changes(register)
-        rules = rules_digest(register)
-        cached = _cached(index, rules)
+        head = index._git_state()["head"]
+        changed = _changed_since_last_run(index, rules, head)
+        _judge_changes(register, index, rules, changed)
+        _remember_run(index, rules, head)
+        findings = _findings(index, rules)
 
-        findings: list[Finding] = []
-        todo = []
-        for path, blob in sorted(blobs.items()):
-            if path in changed:
-                continue
-            if (path, blob) in cached:
-                findings += cached[(path, blob)]
-            else:
-                todo.append((path, blob))
-        fresh = _judge_blobs(register, todo)
-        _store(index, rules, todo, fresh)
-        for path, _ in todo:
-            findings += fresh[path]
-
-    for path in sorted(changed):
+    working = _working_changes(register)
+    findings = [f for f in findings if f.file not in working]
+    for path in sorted(working):
         file = register.root / path
         if file.is_file():
             findings += validate_files(register, [file])
     return sorted(findings, key=lambda f: (f.file, f.line))
+
+
+def _changed_since_last_run(index: Index, rules: str, head: str) -> set[str] | None:
+    """Paths to judge again; None when everything must be (first run, new rules)."""
+    row = index.db.execute("SELECT value FROM meta WHERE key = 'validated'").fetchone()
+    if row is None:
+        return None
+    last = json.loads(row[0])
+    if last.get("rules") != rules:
+        return None
+    changed = index._changed_since(last["head"], last.get("staged", ""))
+    if changed is None:
+        return None
+    return changed
+
+
+def _judge_changes(
+    register: Register, index: Index, rules: str, changed: set[str] | None
+) -> None:
+    """Judge what changed (None: everything) not yet judged under ``rules``."""
+    blobs = index._index_blobs(changed)
+    judged = dict(
+        index.db.execute("SELECT path, blob FROM judgements WHERE rules = ?", (rules,))
+    )
+    todo = [
+        (path, blob) for path, blob in sorted(blobs.items()) if judged.get(path) != blob
+    ]
+    fresh = _judge_blobs(register, todo)
+    rows = [
+        (path, blob, rules, json.dumps([list(_fields(f)) for f in fresh[path]]))
+        for path, blob in todo
+    ]
+    everything = changed is None
+    gone = [(p,) for p in (judged if everything else changed) if p not in blobs]
+    index.db.execute("BEGIN IMMEDIATE")
+    if everything:
+        index.db.execute("DELETE FROM judgements WHERE rules != ?", (rules,))
+    index.db.executemany("INSERT OR REPLACE INTO judgements VALUES (?, ?, ?, ?)", rows)
+    index.db.executemany("DELETE FROM judgements WHERE path = ?", gone)
+    index.db.execute("COMMIT")
+
+
+def _remember_run(index: Index, rules: str, head: str) -> None:
+    staged = _git_lines(
+        index.root, "diff", "--cached", "--name-only", "-z", "--", RECORDS
+    )
+    value = json.dumps({"rules": rules, "head": head, "staged": "\0".join(staged)})
+    index.db.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('validated', ?)", (value,)
+    )
+
+
+def _findings(index: Index, rules: str) -> list[Finding]:
+    rows = index.db.execute(
+        "SELECT found FROM judgements WHERE rules = ? AND found != '[]'", (rules,)
+    )
+    return [Finding(*item) for (found,) in rows for item in json.loads(found)]
 
 
 def validate_files(register: Register, files: Iterable[Path]) -> list[Finding]:
@@ -91,41 +143,25 @@ def validate_files(register: Register, files: Iterable[Path]) -> list[Finding]:
 
 def _working_changes(register: Register) -> set[str]:
     """Record files whose working copy differs from git's index, or that git lacks."""
-    root = register.root
-    modified = _git_lines(root, "diff", "--name-only", "-z", "--", RECORDS)
-    untracked = _git_lines(
-        root, "ls-files", "--others", "--exclude-standard", "-z", "--", RECORDS
+    entries = _git_lines(
+        register.root,
+        "status",
+        "--porcelain=v1",
+        "-z",
+        "--untracked-files=all",
+        "--no-renames",
+        "--",
+        RECORDS,
     )
-    return {path for path in (*modified, *untracked) if path.endswith(".yaml")}
-
-
-def _cached(index: Index, rules: str) -> dict[tuple[str, str], list[Finding]]:
-    rows = index.db.execute(
-        "SELECT path, blob, found FROM findings WHERE rules = ?", (rules,)
-    ).fetchall()
     return {
-        (path, blob): [Finding(*item) for item in json.loads(found)]
-        for path, blob, found in rows
+        entry[3:]
+        for entry in entries
+        if entry[1] != " " and entry[3:].endswith(".yaml")
     }
 
 
-def _store(
-    index: Index,
-    rules: str,
-    judged: list[tuple[str, str]],
-    found: dict[str, list[Finding]],
-) -> None:
-    rows = [
-        (path, blob, rules, json.dumps([list(_fields(f)) for f in found[path]]))
-        for path, blob in judged
-    ]
-    index.db.execute("BEGIN IMMEDIATE")
-    index.db.executemany("INSERT OR REPLACE INTO findings VALUES (?, ?, ?, ?)", rows)
-    index.db.execute("COMMIT")
-
-
-def _fields(finding: Finding) -> tuple[str, int, str, str]:
-    return finding.file, finding.line, finding.message, finding.record
+def _fields(finding: Finding) -> tuple[str, int, str, str, int]:
+    return finding.file, finding.line, finding.message, finding.record, finding.column
 
 
 def _judge_blobs(

@@ -24,7 +24,7 @@ from officectl import yamlio
 from officectl.errors import RegisterError
 from officectl.register import RECORDS, Register
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 PARALLEL_FROM = 2000  # below this many records to read, one process is faster
 
 _TABLES = """
@@ -183,21 +183,14 @@ class Index:
         """Path → blob id of record files in git's index (all, or just ``paths``)."""
         if paths is not None and not paths:
             return {}
-        args = ["ls-files", "-s", "-z"]
-        if paths is None:
-            lines = _git_lines(self.root, *args, "--", RECORDS)
+        if paths is None or len(paths) > 500:
+            lines = _git_lines(self.root, "ls-files", "-s", "-z", "--", RECORDS)
         else:
-            lines = _git_lines(
-                self.root,
-                *args,
-                "--pathspec-from-file=-",
-                "--pathspec-file-nul",
-                stdin="\0".join(sorted(paths)),
-            )
+            lines = _git_lines(self.root, "ls-files", "-s", "-z", "--", *sorted(paths))
         blobs = {}
         for line in lines:
             meta, _, path = line.partition("\t")
-            if path.endswith(".yaml"):
+            if path.endswith(".yaml") and (paths is None or path in paths):
                 blobs[path] = meta.split()[1]
         return blobs
 
