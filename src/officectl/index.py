@@ -168,15 +168,21 @@ class Index:
         ]
         rows = parse_blobs(self.root, wanted, _titles(self.register))
 
+        stale = [(path,) for path in gone | {path for path, _ in wanted}]
         self.db.execute("BEGIN IMMEDIATE")
-        for path in gone | {path for path, _ in wanted}:
-            self.db.execute("DELETE FROM records WHERE path = ?", (path,))
-            self.db.execute("DELETE FROM deadlines WHERE path = ?", (path,))
-        for record, deadlines in rows:
-            self.db.execute("INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?)", record)
-            self.db.executemany(
-                "INSERT INTO deadlines VALUES (?,?,?,?,?,?,?,?)", deadlines
-            )
+        if len(stale) == len(known) and changed is None:
+            self.db.execute("DELETE FROM records")
+            self.db.execute("DELETE FROM deadlines")
+        else:
+            self.db.executemany("DELETE FROM records WHERE path = ?", stale)
+            self.db.executemany("DELETE FROM deadlines WHERE path = ?", stale)
+        self.db.executemany(
+            "INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?)", [r for r, _ in rows]
+        )
+        self.db.executemany(
+            "INSERT INTO deadlines VALUES (?,?,?,?,?,?,?,?)",
+            [limit for _, limits in rows for limit in limits],
+        )
         self.db.execute("COMMIT")
 
     def _index_blobs(self, paths: set[str] | None) -> dict[str, str]:
