@@ -21,8 +21,9 @@ from officectl.errors import BadInput, OfficeError
 from officectl.register import Register
 from officectl.workflow import Action, Kind
 
-Path_ = tuple[Any, ...]
-Problems = list[tuple[Path_, str]]
+# What ``check`` returns: (path of the field in the record, message) pairs.
+FieldPath = tuple[Any, ...]
+Problems = list[tuple[FieldPath, str]]
 
 # 《党政机关公文处理工作条例》第九条: 紧急公文标注“特急”“加急”, 电报另有“特提”; these
 # must carry a handling deadline (第二十四条: 紧急公文应当明确办理时限).
@@ -41,22 +42,23 @@ def given(step: Any, name: str) -> bool:
 
 
 def refuse_given(
-    step: Any, owned: Mapping[str, str], action: Action, kind: Kind
+    step: Any, owned: Mapping[str, str | tuple[str, ...]], action: Action, kind: Kind
 ) -> None:
-    """Refuse a field that only one action (or only officectl) may write.
+    """Refuse a field that only some actions (or only officectl) may write.
 
-    ``owned`` maps a field to the action that writes it, or to ``""`` when officectl
-    keeps it itself (a log or a ledger). A clerk who sets such a field on another step
-    would bypass the checks that action makes (a number out of sequence, a ledger line
-    nobody took).
+    ``owned`` maps a field to the action or actions that write it, or to ``""`` when
+    officectl keeps it itself (a log or a ledger). A clerk who sets such a field on
+    another step would bypass the checks those actions make (a number out of
+    sequence, a ledger line nobody took).
     """
-    for name, owner in owned.items():
-        if not given(step, name) or owner == action.name:
+    for name, owners in owned.items():
+        allowed = (owners,) if isinstance(owners, str) else owners
+        if not given(step, name) or action.name in allowed:
             continue
-        if not owner:
+        if allowed == ("",):
             raise BadInput(f"{name} 由 officectl 记录，不能直接设置")
-        label = kind.actions[owner].label
-        raise BadInput(f"{name} 只能在{label}（{owner}）时填写")
+        labels = "或".join(f"{kind.actions[a].label}（{a}）" for a in allowed)
+        raise BadInput(f"{name} 只能在{labels}时填写")
 
 
 def take_inputs(tree: Any, names: Iterable[str]) -> dict[str, Any]:
@@ -73,11 +75,19 @@ def take_inputs(tree: Any, names: Iterable[str]) -> dict[str, Any]:
     return values
 
 
-def stray_inputs(data: Mapping[str, Any], names: Iterable[str]) -> Problems:
-    """Step-only fields found in a stored record (a hand edit, or a lost step)."""
+def step_inputs(register: Register, kind: Kind) -> list[str]:
+    """Fields the kind's schema marks ``writeOnly``: one step's input, never stored."""
+    from officectl.engine import schemas
+
+    properties = schemas(register).schema(kind.name).get("properties", {})
+    return [name for name, spec in properties.items() if spec.get("writeOnly")]
+
+
+def stray_inputs(register: Register, kind: Kind, data: Mapping[str, Any]) -> Problems:
+    """Step inputs found in a stored record: a hand edit, or a step that lost them."""
     return [
         ((name,), f"{name}: 只在办理时填写，由 officectl 记入日志，不应留在记录中")
-        for name in names
+        for name in step_inputs(register, kind)
         if name in data
     ]
 
@@ -93,6 +103,18 @@ def append(tree: Any, field: str, entry: Mapping[str, Any]) -> Any:
     return item
 
 
+def put(tree: Any, field: str, value: Any, after: str | None = None) -> None:
+    """Set a field; a new one goes after ``after`` when that exists, else before the
+    bookkeeping at the end, so records read in the same order whoever wrote them."""
+    keys = list(tree.keys())
+    if field not in tree and after in keys:
+        index = keys.index(after) + 1
+        before = keys[index] if index < len(keys) else None
+    else:
+        before = "deadlines" if "deadlines" in keys else "history"
+    yamlio.set_field(tree, field, value, before=before)
+
+
 def stamp(step: Any) -> str:
     """The step's moment as the history writes it."""
     return str(step.when.isoformat())
@@ -101,11 +123,6 @@ def stamp(step: Any) -> str:
 def took(data: Mapping[str, Any], action: str) -> bool:
     """Whether the record's history has a step of ``action``."""
     return any(entry.get("action") == action for entry in data.get("history") or [])
-
-
-def last_step(data: Mapping[str, Any], action: str) -> Mapping[str, Any] | None:
-    taken = [e for e in data.get("history") or [] if e.get("action") == action]
-    return taken[-1] if taken else None
 
 
 def day_of(value: Any) -> dt.date | None:
@@ -131,27 +148,14 @@ def default_received(tree: Any, step: Any, day_field: str, time_field: str) -> N
     """
     today = step.when.date()
     if tree.get(day_field) is None:
-        yamlio.set_field(tree, day_field, today, before=_first_after(tree, day_field))
+        put(tree, day_field, today, after="state")
     if tree.get(time_field) is not None:
         return
     if tree[day_field] != today:
         raise BadInput(
             f"补登 {tree[day_field]} 签收的文件须写明签收时间：--set {time_field}=HH:MM"
         )
-    yamlio.set_field(
-        tree,
-        time_field,
-        step.when.strftime("%H:%M"),
-        before=_first_after(tree, day_field),
-    )
-
-
-def _first_after(tree: Any, name: str) -> str | None:
-    """The key after ``name``, so a defaulted field sits where a typed one would."""
-    keys = list(tree.keys())
-    if name in keys and keys.index(name) + 1 < len(keys):
-        return str(keys[keys.index(name) + 1])
-    return "deadlines" if "deadlines" in keys else None
+    put(tree, time_field, step.when.strftime("%H:%M"), after=day_field)
 
 
 # --- people -------------------------------------------------------------------------
@@ -166,11 +170,6 @@ def posts(register: Register, person_id: Any) -> set[str]:
 def name(register: Register, person_id: Any) -> str:
     person = register.settings.people.get(str(person_id))
     return person.name if person else str(person_id)
-
-
-def unit_name(register: Register, unit_id: Any) -> str:
-    unit = register.settings.units.get(str(unit_id))
-    return unit.name if unit else str(unit_id)
 
 
 def known_person(register: Register, field: str, value: Any) -> str:
@@ -235,7 +234,7 @@ def not_before(field: str, value: Any, day: dt.date) -> None:
 
 # A number read from a record: the sequence it belongs to (代字 and year, a year, a
 # series and year) and its place in it.
-Numbered = tuple[Hashable, int]
+Numbered = tuple[Any, int]
 Reader = Callable[[Mapping[str, Any]], Numbered | None]
 
 
@@ -263,7 +262,8 @@ class Numbers:
         cache = register.__dict__.setdefault("_document_numbers", {})
         if kind_name not in cache:
             cache[kind_name] = cls(register, kind_name, read)
-        return cache[kind_name]  # type: ignore[no-any-return]
+        numbers: Numbers = cache[kind_name]
+        return numbers
 
     def holder(self, key: Hashable, number: int, but: str = "") -> str:
         """Another record holding ``number`` in sequence ``key``, or ``""``."""
@@ -293,8 +293,13 @@ class Numbers:
         if not holders:
             del self.holders[key][number]
 
-    def claim(self, record_id: str, key: Hashable, wanted: int | None,
-              show: Callable[[int], str]) -> int:
+    def claim(
+        self,
+        record_id: str,
+        key: Hashable,
+        wanted: int | None,
+        show: Callable[[int], str],
+    ) -> int:
         """The record's number: the next free one, or ``wanted`` if it fits.
 
         A number given by hand (an import, a number reserved on paper) is taken only
@@ -328,12 +333,13 @@ def record_year(data: Mapping[str, Any]) -> int | None:
 # --- fonts --------------------------------------------------------------------------
 
 # The fonts GB/T 9704-2012 names, as installed from the usual Windows and 方正 files.
-STANDARD_FONTS = ("仿宋_GB2312", "方正小标宋_GBK", "楷体_GB2312", "黑体")
+STANDARD_FONTS = ("仿宋_GB2312", "方正小标宋_GBK", "楷体_GB2312", "黑体", "宋体")
 STANDARD_ALIASES = {
     "仿宋_GB2312": ("仿宋_GB2312", "FangSong_GB2312", "仿宋", "FangSong"),
     "方正小标宋_GBK": ("方正小标宋_GBK", "方正小标宋简体", "FZXiaoBiaoSong-B05S"),
     "楷体_GB2312": ("楷体_GB2312", "KaiTi_GB2312", "楷体", "KaiTi"),
     "黑体": ("黑体", "SimHei"),
+    "宋体": ("宋体", "SimSun"),
 }
 
 
@@ -345,14 +351,11 @@ def standard_fonts_present(families: Iterable[str] | None = None) -> bool:
     document no longer fits 28 characters by 22 lines. Without ``fc-list`` (no
     fontconfig) nothing can be known, and the answer is False.
     """
-    names = set(families) if families is not None else _installed_families()
-    return all(
-        any(alias in names for alias in STANDARD_ALIASES[font])
-        for font in STANDARD_FONTS
-    )
+    return not missing_standard_fonts(families)
 
 
 def missing_standard_fonts(families: Iterable[str] | None = None) -> list[str]:
+    """The standard fonts not installed, by the names GB/T 9704 gives them."""
     names = set(families) if families is not None else _installed_families()
     return [
         font
@@ -373,7 +376,7 @@ def _installed_families() -> frozenset[str]:
         check=False,
         timeout=20,
     )
-    families = set()
+    families: set[str] = set()
     for line in done.stdout.splitlines():
         families.update(part.strip() for part in line.split(",") if part.strip())
     return frozenset(families)

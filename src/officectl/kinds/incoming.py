@@ -18,14 +18,14 @@ from officectl.register import Register
 from officectl.workflow import Action, Kind
 
 # Fields one action writes, or officectl alone ("").
-OWNED = {
+OWNED: dict[str, str | tuple[str, ...]] = {
     "received_on": "register",
     "received_time": "register",
+    "incoming_number": "register",
     "handling_deadline": "instruct",
     "circulation": "",
     "chases": "",
 }
-INPUTS = ("chase_note",)  # step input, written into the chase log
 
 
 def before_step(
@@ -39,11 +39,15 @@ def before_step(
 
 
 def check(register: Register, kind: Kind, data: Mapping[str, Any]) -> docs.Problems:
-    problems = docs.stray_inputs(data, INPUTS)
+    problems = docs.stray_inputs(register, kind, data)
     if data.get("secrecy") in docs.SECRECY_YEARS:
         problems.append((("secrecy",), _classified_message(data["secrecy"])))
     problems += _number_problems(register, data)
-    if _urgent(data) and docs.took(data, "instruct") and not data.get("handling_deadline"):
+    if (
+        _urgent(data)
+        and docs.took(data, "instruct")
+        and not data.get("handling_deadline")
+    ):
         problems.append(
             (("handling_deadline",), f"{data['urgency']}件须有局领导确定的办理时限")
         )
@@ -62,16 +66,13 @@ def _register(register: Register, tree: Any, step: Any) -> None:
 
     year = docs.record_year(tree)
     wanted = tree.get("incoming_number")
-    tree["incoming_number"] = _numbers(register).claim(
-        str(tree["id"]), year, wanted, lambda n: f"收文编号 {year} 年第 {n} 号"
-    ) if wanted is None else _claim_given(register, tree, year, wanted)
-
-
-def _claim_given(register: Register, tree: Any, year: Any, wanted: Any) -> int:
-    """A number given by hand, as when a paper 收文登记簿 is carried over."""
-    return _numbers(register).claim(
-        str(tree["id"]), year, int(wanted), lambda n: f"收文编号 {year} 年第 {n} 号"
+    number = _numbers(register).claim(
+        str(tree["id"]),
+        year,
+        None if wanted is None else int(wanted),
+        lambda n: f"收文编号 {year} 年第 {n} 号",
     )
+    docs.put(tree, "incoming_number", number, after="received_time")
 
 
 def _present(register: Register, tree: Any, step: Any) -> None:
@@ -93,7 +94,9 @@ def _instruct(register: Register, tree: Any, step: Any) -> None:
         raise BadInput(
             f"{tree['urgency']}件须由局领导明确办理时限：--set handling_deadline=YYYY-MM-DD"
         )
-    docs.not_before("handling_deadline", tree.get("handling_deadline"), step.when.date())
+    docs.not_before(
+        "handling_deadline", tree.get("handling_deadline"), step.when.date()
+    )
     _departments(register, tree)
 
 
@@ -108,8 +111,11 @@ def _circulate(register: Register, tree: Any, step: Any) -> None:
     now = docs.stamp(step)
     for entry in _open_entries(tree):
         entry["back"] = now
-    docs.append(tree, "circulation", {"holder": tree["holder"], "by": step.person.id,
-                                      "out": now})
+    docs.append(
+        tree,
+        "circulation",
+        {"holder": tree["holder"], "by": step.person.id, "out": now},
+    )
 
 
 def _return(register: Register, tree: Any, step: Any) -> None:
@@ -118,12 +124,11 @@ def _return(register: Register, tree: Any, step: Any) -> None:
         raise Refused(f"{tree['id']} 没有传阅在外，不能收回：须先传阅（circulate）")
     for entry in open_entries:
         entry["back"] = docs.stamp(step)
-    if "holder" in tree:
-        del tree["holder"]
+    docs.take_inputs(tree, ["holder"])
 
 
 def _chase(register: Register, tree: Any, step: Any) -> None:
-    note = docs.take_inputs(tree, INPUTS)["chase_note"]
+    note = docs.take_inputs(tree, ["chase_note"])["chase_note"]
     entry = {"at": docs.stamp(step), "by": step.person.id}
     if tree.get("unit"):
         entry["unit"] = tree["unit"]
@@ -134,7 +139,9 @@ def _finish(register: Register, tree: Any, step: Any) -> None:
     out = _open_entries(tree)
     if out:
         holder = docs.name(register, out[-1]["holder"])
-        raise Refused(f"{tree['id']} 尚在传阅中（{holder}持有），收回（return）后才能办结")
+        raise Refused(
+            f"{tree['id']} 尚在传阅中（{holder}持有），收回（return）后才能办结"
+        )
     came_from = tree["history"][-1].get("from")
     if tree.get("handling") != "阅知" and came_from == "instructed":
         raise Refused(f"{tree['id']} 是批办件，须先送承办部门办理（distribute）再办结")
@@ -197,7 +204,9 @@ def _circulation_problems(data: Mapping[str, Any]) -> docs.Problems:
     if len(out) > 1:
         return [(("circulation",), "传阅记录中有多条未收回，同一时间只能一人持有")]
     if out and out[0].get("holder") != holder:
-        return [(("holder",), f"当前持有人应为传阅记录中未收回的 {out[0].get('holder')}")]
+        return [
+            (("holder",), f"当前持有人应为传阅记录中未收回的 {out[0].get('holder')}")
+        ]
     if holder and not out:
         return [(("holder",), f"传阅记录中没有 {holder} 未收回的记录")]
     for index, entry in enumerate(data.get("circulation") or []):
