@@ -931,10 +931,21 @@ FORMS = [
 def test_forms_fill_from_the_record_and_its_history(
     docs, cli, record_id, form, words, fmt
 ):
-    result = cli("render", record_id, form, "--format", fmt)
+    reader = ["--by", "chenjing"] if record_id.startswith("CLS") else []
+    result = cli("render", record_id, form, "--format", fmt, *reader)
     assert result.exit_code == 0, result.output
     for word in words:
         assert word in result.output
+
+
+@pytest.mark.parametrize("command", ["render", "show", "history"])
+def test_a_classified_record_is_shown_only_to_its_posts(docs, cli, command):
+    refused = cli(command, "CLS-2026-0001", "--by", "wangli")
+    allowed = cli(command, "CLS-2026-0001", "--by", "chenjing")
+
+    assert refused.exit_code == 3
+    assert "涉密" in refused.stderr and refused.stdout == ""
+    assert allowed.exit_code == 0, allowed.output
 
 
 def test_manuscript_forms(docs, ok):

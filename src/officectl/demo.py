@@ -450,7 +450,9 @@ def _flat(fields: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 # --- building ---------------------------------------------------------------------
 
 
-def plan_year(register: Register, letters: int, visits: int, seed: int) -> Planner:
+def plan_year(
+    register: Register, letters: int, visits: int, seed: int, documents: bool = True
+) -> Planner:
     planner = Planner(register, seed)
     days = [
         d
@@ -466,6 +468,10 @@ def plan_year(register: Register, letters: int, visits: int, seed: int) -> Plann
                 day if register.calendar.is_workday(day) else planner.after(day, 1, 1)
             )
             plan_visit(planner, case, min(visit_day, CUTOFF))
+    if documents:
+        from officectl.demo_documents import plan_documents
+
+        plan_documents(planner, letters + visits)
     return planner
 
 
@@ -530,6 +536,8 @@ def render_samples(register: Register, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for kind in register.kinds.values():
+        if kind.confidential:
+            continue  # a classified ledger is printed by the confidential clerk alone
         for form in kind.forms.values():
             record = _first_with(register, kind.name, form.needs)
             if record is None:

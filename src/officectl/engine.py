@@ -286,6 +286,8 @@ def _update_limits(
     for limit in kind.limits.values():
         if action.name in limit.start_actions:
             entry = _open(register, limit, tree, when)
+            if entry is None:
+                continue
             if final or action.name in limit.stop_actions:
                 _close(register, limit, entry, when)
             deadlines.append(entry)
@@ -294,10 +296,16 @@ def _update_limits(
 
 
 def _open(register: Register, limit: Limit, tree: Any, when: dt.datetime) -> Any:
+    """A new running limit, or None for a limit whose date nobody has set."""
     start: Any = when if limit.unit == "hours" else when.date()
     if limit.date_field and isinstance(_get(tree, limit.date_field), dt.date):
         start = _get(tree, limit.date_field)
-    due, provisional = due_date(register, limit, start)
+    if limit.due_field:
+        due, provisional = _get(tree, limit.due_field), False
+        if due in (None, ""):
+            return None
+    else:
+        due, provisional = due_date(register, limit, start)
     entry = yamlio.new_map({"limit": limit.name, "label": limit.label})
     entry["start"] = _plain(start)
     entry["due"] = _plain(due)

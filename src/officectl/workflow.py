@@ -68,8 +68,13 @@ class Limit:
     unit: str
     owner: str
     rule: str
+    due_field: str = (
+        ""  # a date a person sets (a leader's deadline) instead of a length
+    )
 
     def describe(self) -> str:
+        if self.due_field:
+            return f"按 {self.due_field} 所定日期"
         return f"{self.length} {UNITS[self.unit]}"
 
 
@@ -202,6 +207,7 @@ def _limit(name: str, spec: dict[str, Any]) -> Limit:
         unit=spec["unit"],
         owner=spec.get("owner", "handler"),
         rule=spec.get("rule", ""),
+        due_field=spec.get("due_field", ""),
     )
 
 

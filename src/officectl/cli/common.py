@@ -51,6 +51,19 @@ def viewer(register: Register, by: str | None) -> Person | None:
     return register.settings.by_email(email) if email else None
 
 
+def check_may_read(register: Register, record_id: str, by: str | None) -> None:
+    """Refuse a confidential record to a reader without the post to see it."""
+    from officectl.errors import Refused
+    from officectl.reports import PRIVILEGED, may_see_classified
+
+    kind = register.kind_of_id(record_id)
+    if kind.confidential and not may_see_classified(register, viewer(register, by)):
+        posts = "、".join(sorted(PRIVILEGED))
+        raise Refused(
+            f"{record_id} 是涉密记录，只有 {posts} 岗位可以查看：请用 --by 说明身份"
+        )
+
+
 def parse_date(text: str | None, register: Register) -> dt.datetime:
     """``--date``: a day (the office's current time of day) or a day and a time."""
     now = register.now()

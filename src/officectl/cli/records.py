@@ -11,6 +11,7 @@ from officectl import yamlio
 from officectl.cli.common import (
     acting_person,
     as_of,
+    check_may_read,
     emit,
     format_option,
     open_register,
@@ -146,14 +147,16 @@ def do(
 
 @click.command()
 @click.argument("record_id", metavar="ID")
+@_by
 @click.pass_context
-def show(ctx: click.Context, record_id: str) -> None:
+def show(ctx: click.Context, record_id: str, by: str | None) -> None:
     """Print record ID in full, personal data included.
 
     Example: officectl show LTR-2026-0007
     """
     register = open_register(ctx)
     path = register.existing_path(record_id)
+    check_may_read(register, record_id, by)
     click.echo(path.read_text(encoding="utf-8"), nl=False)
 
 
@@ -229,8 +232,9 @@ def _warn_skipped(skipped: list[str]) -> None:
 @click.command()
 @click.argument("record_id", metavar="ID")
 @format_option(["table", "json", "csv", "md"])
+@_by
 @click.pass_context
-def history(ctx: click.Context, record_id: str, fmt: str) -> None:
+def history(ctx: click.Context, record_id: str, fmt: str, by: str | None) -> None:
     """Who did what to record ID and when, from the git commits.
 
     Example: officectl history LTR-2026-0007
@@ -239,6 +243,7 @@ def history(ctx: click.Context, record_id: str, fmt: str) -> None:
 
     register = open_register(ctx)
     path = register.existing_path(record_id)
+    check_may_read(register, record_id, by)
     rows = [
         {
             "date": commit.date,

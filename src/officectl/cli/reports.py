@@ -8,7 +8,14 @@ from typing import Any
 
 import click
 
-from officectl.cli.common import as_of, format_option, open_register, table, viewer
+from officectl.cli.common import (
+    as_of,
+    check_may_read,
+    format_option,
+    open_register,
+    table,
+    viewer,
+)
 from officectl.register import Register
 
 _HEADERS = {
@@ -146,9 +153,17 @@ def _warn_provisional(register: Register, items: list[Any]) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write to this file instead of stdout.",
 )
+@click.option(
+    "--by", metavar="PERSON", help="Who prints it (classified forms need the post)."
+)
 @click.pass_context
 def render(
-    ctx: click.Context, record_id: str, form: str | None, fmt: str, output: Path | None
+    ctx: click.Context,
+    record_id: str,
+    form: str | None,
+    fmt: str,
+    output: Path | None,
+    by: str | None,
 ) -> None:
     """Render FORM of record ID (default: its registration form).
 
@@ -158,8 +173,10 @@ def render(
 
     register = open_register(ctx)
     path = register.existing_path(record_id)
+    check_may_read(register, record_id, by)
     data, _ = yamlio.load_file(path, register.relative(path))
     text = forms.render(register, data, form, fmt)
+    _warn_fonts(text)
     if output is None:
         click.echo(text, nl=False)
     else:
@@ -255,3 +272,18 @@ def _chase_markdown(register: Register, day: Any, departments: dict[str, Any]) -
             "",
         ]
     return "\n".join(parts) if parts else "（无逾期事项）\n"
+
+
+def _warn_fonts(text: str) -> None:
+    """Say so when a printed 公文 can only use fallback fonts on this machine."""
+    if 'name="officectl-fonts"' not in text:
+        return
+    from officectl.kinds.documents import missing_standard_fonts
+
+    missing = missing_standard_fonts()
+    if missing:
+        click.echo(
+            f"officectl: 本机未安装 GB/T 9704 标准字体（缺：{'、'.join(missing)}），"
+            "将以开源字体替代打印，每行字数、每面行数可能不符",
+            err=True,
+        )

@@ -51,7 +51,7 @@ def import_(
 
     Every row is checked first. Problems print as FILE:ROW: field: message, with the
     row numbers Excel shows; nothing is written unless every row passes, or --skip-bad
-    is given. Example: officectl import letter 来信台账2026.xlsx -m imports/letter.yaml
+    is given. Example: officectl import letter 来信台账2026.xlsx -m import-letter.yaml
     --dry-run
     """
     from officectl import sheets

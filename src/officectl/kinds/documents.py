@@ -13,7 +13,6 @@ import shutil
 import subprocess
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from officectl import reports, yamlio
@@ -185,44 +184,6 @@ def known_unit(register: Register, field: str, value: Any) -> str:
 
 
 # --- time limits with a date a person sets ------------------------------------------
-
-
-def apply_due_fields(kind: Kind, action: Action, tree: Any) -> None:
-    """Give limits with ``due_field`` the date that field holds, or drop them.
-
-    A leader who sets a handling deadline sets a date, not a number of days. The
-    workflow names the field (``due_field``); the engine opened the limit with its
-    nominal length, and this puts the person's date in its place. A limit whose field
-    is empty is not running at all, so its entry goes. Once the engine reads
-    ``due_field`` itself this finds the dates already in place and changes nothing.
-    """
-    fields = due_fields(kind.source)
-    entries = tree.get("deadlines") or []
-    for name, field in fields.items():
-        limit = kind.limits[name]
-        if action.name not in limit.start_actions:
-            continue
-        opened = [e for e in entries if e.get("limit") == name and "done" not in e]
-        due = tree.get(field)
-        for entry in opened:
-            if due is None:
-                entries.remove(entry)
-            else:
-                entry["due"] = due
-                if "provisional" in entry:
-                    del entry["provisional"]
-
-
-@lru_cache(maxsize=32)
-def due_fields(source: Path) -> dict[str, str]:
-    """``{limit: field}`` for the limits of a workflow file that name a ``due_field``."""
-    data, _ = yamlio.load_file(source)
-    limits = data.get("limits") or {}
-    return {
-        name: str(spec["due_field"])
-        for name, spec in limits.items()
-        if isinstance(spec, dict) and spec.get("due_field")
-    }
 
 
 def not_before(field: str, value: Any, day: dt.date) -> None:

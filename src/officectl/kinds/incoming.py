@@ -35,7 +35,6 @@ def before_step(
     rule = _STEPS.get(action.name)
     if rule is not None:
         rule(register, tree, step)
-    docs.apply_due_fields(kind, action, tree)
 
 
 def check(register: Register, kind: Kind, data: Mapping[str, Any]) -> docs.Problems:
