@@ -26,7 +26,9 @@ SCALARS = (
     | st.integers(-(10**6), 10**6)
     | st.booleans()
     | st.dates(dt.date(1990, 1, 1), dt.date(2030, 12, 31))
-    | st.sampled_from(["NO", "off", "010", "12:30", "2026-03-02", "1e3", "null", "~", ""])
+    | st.sampled_from(
+        ["NO", "off", "010", "12:30", "2026-03-02", "1e3", "null", "~", ""]
+    )
 )
 
 
@@ -40,8 +42,9 @@ def _tree(value: Any) -> Any:
 
 RECORDS = st.recursive(
     SCALARS,
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(KEYS, children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(KEYS, children, max_size=4)
+    ),
     max_leaves=12,
 ).filter(lambda v: isinstance(v, dict) and bool(v))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,8 +30,10 @@ BOOKKEEPING = ("deadlines", "history")  # kept at the end of every record
 class Outcome:
     record_id: str
     path: Path
-    commit: str
+    commit: str  # "" when nothing was committed (a dry run, a batch)
     state: str
+    text: str = ""  # the record as written, or as it would be
+    findings: tuple[Finding, ...] = ()  # what a dry run found wrong (else it raises)
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,14 @@ def create(
     kind_name: str,
     step: StepInput,
     batch: gitstore.BatchCommits | None = None,
+    dry_run: bool = False,
+    allocate: Callable[[Kind, int], str] | None = None,
 ) -> Outcome:
-    """Register a new record of ``kind_name`` by its workflow's creating action."""
+    """Register a new record of ``kind_name`` by its workflow's creating action.
+
+    ``dry_run`` builds and checks the record without writing; ``allocate`` gives the
+    id instead of the register's next one (an import numbering many records at once).
+    """
     kind = register.kind(kind_name)
     action = kind.creating_action
     _check_person(register, action, step.person)
@@ -69,11 +77,11 @@ def create(
     tree = yamlio.new_map()
     _apply_fields(register, kind, tree, step.fields)
     year = _year_of(tree.get(kind.year_field), step.when)
-    record_id = register.next_id(kind, year)
+    record_id = (allocate or register.next_id)(kind, year)
     tree.insert(0, "id", record_id)
     tree.insert(1, "kind", kind.name)
     tree.insert(2, "state", "")
-    return _finish(register, kind, action, tree, step, None, batch)
+    return _finish(register, kind, action, tree, step, None, batch, dry_run)
 
 
 def take(
@@ -82,10 +90,19 @@ def take(
     action_name: str,
     step: StepInput,
     batch: gitstore.BatchCommits | None = None,
+    dry_run: bool = False,
+    text: str | None = None,
 ) -> Outcome:
-    """Take one workflow step on an existing record."""
-    path = register.existing_path(record_id)
-    text = path.read_text(encoding="utf-8")
+    """Take one workflow step on an existing record.
+
+    ``dry_run`` checks the step without writing; ``text`` is the record to start from
+    instead of its file (a record an import has built but not yet written).
+    """
+    if text is None:
+        path = register.existing_path(record_id)
+        text = path.read_text(encoding="utf-8")
+    else:
+        path = register.record_path(record_id)
     tree = yamlio.load_for_edit(text, register.relative(path))
     kind = register.kind(str(tree.get("kind")))
     action = kind.actions.get(action_name)
@@ -101,7 +118,7 @@ def take(
         raise Refused(_not_allowed(kind, state, action_name, record_id))
     _check_person(register, action, step.person)
     _apply_fields(register, kind, tree, step.fields)
-    return _finish(register, kind, action, tree, step, text, batch)
+    return _finish(register, kind, action, tree, step, text, batch, dry_run)
 
 
 def _finish(
@@ -112,6 +129,7 @@ def _finish(
     step: StepInput,
     previous: str | None,
     batch: gitstore.BatchCommits | None,
+    dry_run: bool = False,
 ) -> Outcome:
     """Apply the action's own effects, validate, write and commit."""
     record_id = str(tree["id"])
@@ -132,6 +150,8 @@ def _finish(
     text = yamlio.dumps(tree)
     path = register.record_path(record_id)
     findings = check_text(register, text, register.relative(path))
+    if dry_run:
+        return Outcome(record_id, path, "", after, text, tuple(findings))
     if findings:
         raise BadInput("；".join(str(f) for f in findings))
     message = _message(register, kind, action, tree, step)
@@ -143,9 +163,9 @@ def _finish(
             _identity(register, step, True),
             _trailers(action, step, record_id),
         )
-        return Outcome(record_id, path, "", after)
+        return Outcome(record_id, path, "", after, text)
     commit = write_and_commit(register, path, text, previous, message, step, action)
-    return Outcome(record_id, path, commit, after)
+    return Outcome(record_id, path, commit, after, text)
 
 
 # --- checks -------------------------------------------------------------------------

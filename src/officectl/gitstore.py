@@ -96,6 +96,11 @@ def check_writable(root: Path, paths: Sequence[str]) -> None:
             f".git/index.lock 存在（{age}前留下）：可能有 git 正在运行，或上次被中断；"
             "确认没有 git 在运行后运行 officectl repair"
         )
+    if in_progress(root) == "rebase":
+        raise RegisterError(
+            "上一次同步停在冲突处：改好冲突后运行 officectl sync --continue，"
+            "或运行 officectl sync --abort，再办理"
+        )
     if not _on_branch(root):
         raise RegisterError(
             "HEAD 处于游离状态（检出了某个历史版本）：先 git switch main 再办理"
@@ -350,8 +355,8 @@ def resolve(root: Path, rev: str) -> str:
 
 
 def commit_files_on(
-    parent: str,
     root: Path,
+    parent: str,
     files: dict[str, str],
     message: str,
     who: Identity,
@@ -467,17 +472,11 @@ def walk(
     One ``git log`` streams the whole history; a merge is listed once per parent
     (``-m``) so that a merge that dropped one side's change shows it.
     """
-    fields = [
-        "%H",
-        "%P",
-        "%an",
-        "%ae",
-        "%G?" if signatures else "",
-        "%(trailers:only,unfold)",
-    ]
+    signature = "%G?" if signatures else ""
+    fields = ["%H", "%P", "%an", "%ae", signature, "%(trailers:only,unfold)"]
     command = [
-        "git", "log", "--reverse", "--raw", "-m", "--no-abbrev", "--no-renames",
-        "--format=%x00" + "%x1f".join(fields) + "%x1e", revisions, "--",
+        "git", "log", "--reverse", "--topo-order", "--raw", "-m", "--no-abbrev",
+        "--no-renames", "--format=%x00" + "%x1f".join(fields) + "%x1e", revisions, "--",
     ]  # fmt: skip
     process = subprocess.Popen(
         command,
@@ -503,7 +502,10 @@ def walk(
         if not finished:
             process.kill()
         process.stdout.close()
-        error = process.stderr.read() if process.stderr else b""
+        error = b""
+        if process.stderr:
+            error = process.stderr.read()
+            process.stderr.close()
         if process.wait() != 0 and finished:
             lines = error.decode("utf-8", "replace").strip().splitlines()
             raise RegisterError(f"git log 失败：{lines[-1] if lines else revisions}")
@@ -556,3 +558,8 @@ def _gather(pending: list[Step], step: Step | None) -> Iterator[Step]:
         yield pending.pop()
     if step is not None:
         pending.append(step)
+
+
+def age_of(path: Path) -> str:
+    """How long ago ``path`` was last written, in words (``3 分钟``)."""
+    return _age(time.time() - path.stat().st_mtime)

@@ -9,29 +9,28 @@ clones offline would both take ``0042``. From then on each clone numbers only fr
 
     block: 500
     leases:
-      - prefix: LTR
-        year: 2026
-        first: 501
-        last: 1000
-        clone: 3f9c2a1b7d40
-        by: wangli
-        host: pc-xinfang-2
-        at: '2026-03-02T09:12:40+08:00'
+      - {prefix: 'LTR', year: 2026, first: 501, last: 1000, clone: '3f9c2a1b7d40',
+         by: 'wangli', host: 'pc-xinfang-2', at: '2026-03-02T09:12:40+08:00'}
 
 * ``officectl sync`` leases, for every kind, a block of ``block`` numbers for the
-  current year (and the previous year until the end of March, and the next year from
-  December) whenever this clone has fewer than half a block left there. The lease is a
-  commit of ``ids.yaml`` on top of everything fetched from the remote; it is pushed
-  before the local branch moves to it, so it exists only if the push succeeded, and a
-  push succeeds only on top of every lease pushed before it. Two clones can therefore
-  never hold overlapping blocks: whoever pushes second fetches the first lease and
-  leases after it.
+  current year (and the previous year until the end of March, the next year from
+  December, and any year ``new`` ran out of numbers for since the last sync) whenever
+  this clone has fewer than half a block left there. The lease is a commit of
+  ``ids.yaml`` on top of everything fetched from the remote; it is pushed before the
+  local branch moves to it, so it exists only if the push succeeded, and a push
+  succeeds only on top of every lease pushed before it. Two clones can therefore never
+  hold overlapping blocks: whoever pushes second fetches the first lease and leases
+  after it. ``audit`` checks that ``ids.yaml`` only ever gains blocks that overlap none.
 * ``officectl new`` takes the next number after the highest one this clone has used in
   its own blocks; it needs no network. When the blocks of a kind and year are used up
   it refuses, with what to do: sync when online.
 * A clone is known by a random id kept in ``.git/officectl/clone`` together with the
   folder it was made for. A clone copied or moved to another folder gets a new id (and
   new blocks) on its next sync, so a copy never numbers from the original's blocks.
+
+The folder a remote was first made from is a clone like the others once it names the
+remote (``git remote add origin …``); until then it still numbers one after the other,
+so after making the remote, work in clones (or add the remote there and sync).
 
 Numbers stay ``<PREFIX>-<YEAR>-<NNNN>`` (four digits, more when a year needs them).
 Numbers of a block never used are a gap in the sequence, never a duplicate; the
@@ -118,8 +117,22 @@ def _lease(entry: dict[str, Any]) -> Lease:
 
 
 def dumps(leases: Leases) -> str:
-    data = {"block": leases.block, "leases": [_plain(lease) for lease in leases.leases]}
-    return HEADER + yamlio.dumps(_editable(data))
+    """The text of ``ids.yaml``: one line a lease, so each lease is one line of diff."""
+    lines = [HEADER, f"block: {leases.block}\n", "leases:\n"]
+    for lease in leases.leases:
+        fields = ", ".join(
+            f"{key}: {_scalar(value)}"
+            for key, value in asdict(lease).items()
+            if value != ""
+        )
+        lines.append(f"  - {{{fields}}}\n")
+    return "".join(lines)
+
+
+def _scalar(value: object) -> str:
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def load(root: Path) -> Leases | None:
@@ -138,15 +151,23 @@ def leasing(root: Path) -> bool:
 # --- taking a number --------------------------------------------------------------
 
 
-def next_id(register: Register, kind: Kind, year: int) -> str:
-    """The id the next new record of ``kind`` in ``year`` gets on this clone."""
-    used = numbers_on_file(register.root, kind, year)
+def next_id(
+    register: Register, kind: Kind, year: int, used: set[int] | None = None
+) -> str:
+    """The id the next new record of ``kind`` in ``year`` gets on this clone.
+
+    ``used`` are the numbers already taken, when a caller numbering many records at
+    once knows more than the folder does; by default, the numbers on file.
+    """
+    if used is None:
+        used = numbers_on_file(register.root, kind, year)
     if not leasing(register.root):
         return _format(kind.prefix, year, max(used, default=0) + 1)
     leases = load(register.root) or Leases(DEFAULT_BLOCK, ())
     mine = _mine(register.root, leases, kind.prefix, year)
     number = _next_free(mine, used)
     if number is None:
+        want(register.root, kind.prefix, year)
         state = "已用完" if mine else "还没有"
         raise RegisterError(
             f"本副本{state} {kind.prefix}-{year} 的编号段（多人共用的登记簿只从本副本"
@@ -223,8 +244,10 @@ def top_up(
     clone = clone_id(root, create=True)
     host = socket.gethostname()
     added: list[Lease] = []
+    asked = wanted(root)
     for kind in register.kinds.values():
-        for year in lease_years(now.date()):
+        years = {*lease_years(now.date()), *(y for p, y in asked if p == kind.prefix)}
+        for year in sorted(years):
             used = numbers_on_file(root, kind, year)
             everyone = current.of(kind.prefix, year) + [
                 x for x in added if x.prefix == kind.prefix and x.year == year
@@ -241,12 +264,48 @@ def top_up(
                     f"{kind.prefix}-{year} 的编号已超过 {LARGEST}：无法再领取编号段"
                 )
             added.append(
-                Lease(kind.prefix, year, first, last, clone, person.id, host,
-                      now.isoformat())
-            )  # fmt: skip
+                Lease(
+                    kind.prefix,
+                    year,
+                    first,
+                    last,
+                    clone,
+                    person.id,
+                    host,
+                    now.isoformat(),
+                )
+            )
     if not added:
         return None
     return dumps(Leases(current.block, current.leases + tuple(added))), added
+
+
+def _wanted_file(root: Path) -> Path:
+    return root / ".git" / "officectl" / "wanted-ids"
+
+
+def want(root: Path, prefix: str, year: int) -> None:
+    """Remember that this clone ran out of numbers for ``prefix`` and ``year``."""
+    path = _wanted_file(root)
+    if (prefix, year) not in wanted(root):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as stream:
+            stream.write(f"{prefix} {year}\n")
+
+
+def wanted(root: Path) -> set[tuple[str, int]]:
+    """The kinds and years this clone ran out of numbers for since its last sync."""
+    try:
+        lines = _wanted_file(root).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return set()
+    pairs = (line.split() for line in lines)
+    return {(p[0], int(p[1])) for p in pairs if len(p) == 2 and p[1].isdigit()}
+
+
+def forget_wanted(root: Path) -> None:
+    """After a sync has leased what was asked for."""
+    _wanted_file(root).unlink(missing_ok=True)
 
 
 def clone_id(root: Path, create: bool = False) -> str:
@@ -299,15 +358,3 @@ def check_change(before: str | None, after: str | None) -> list[str]:
             problems.append(f"编号段 {lease.label()} 首尾颠倒")
         taken.append(lease)
     return problems
-
-
-def _plain(lease: Lease) -> dict[str, object]:
-    return {key: value for key, value in asdict(lease).items() if value != ""}
-
-
-def _editable(value: object) -> object:
-    if isinstance(value, dict):
-        return yamlio.new_map({key: _editable(item) for key, item in value.items()})
-    if isinstance(value, list):
-        return [_editable(item) for item in value]
-    return value

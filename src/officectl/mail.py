@@ -89,10 +89,13 @@ def mail_settings(register: Register) -> MailSettings:
     name, address = parseaddr(str(data.get("from") or ""))
     if not host or "@" not in address:
         raise BadInput(f"{where}: 需要 host（邮件服务器）和 from（发件地址）")
-    starttls, tls = bool(data.get("starttls")), bool(data.get("ssl"))
+    starttls, tls = data.get("starttls", False), data.get("ssl", False)
+    if type(starttls) is not bool or type(tls) is not bool or (starttls and tls):
+        raise BadInput(f"{where}: starttls 和 ssl 应为 true 或 false，至多一个为 true")
     port = data.get("port", 465 if tls else 587 if starttls else 25)
-    if not isinstance(port, int) or isinstance(port, bool):
-        raise BadInput(f"{where}.port: 应为端口号，而不是 {port!r}")
+    timeout = data.get("timeout", 30)
+    if type(port) is not int or type(timeout) not in (int, float):
+        raise BadInput(f"{where}: port 应为端口号，timeout 应为秒数")
     username = str(data.get("username") or "")
     password_env = str(data.get("password_env") or "")
     if username and not password_env:
@@ -108,7 +111,7 @@ def mail_settings(register: Register) -> MailSettings:
         username=username,
         password_env=password_env,
         contacts=_contacts(where, data.get("bureau_contacts")),
-        timeout=float(data.get("timeout", 30)),
+        timeout=float(timeout),
     )
 
 
@@ -174,7 +177,7 @@ def compose(
 def _recipients(
     register: Register, settings: MailSettings, unit_name: str
 ) -> tuple[list[Address], str, str]:
-    """Who gets a unit's list, how to greet them, or why nobody does."""
+    """Who gets a unit's list and how to greet them; or nobody, and why."""
     roster = register.settings
     unit = next((u for u in roster.units.values() if u.name == unit_name), None)
     if unit is None:
@@ -182,21 +185,18 @@ def _recipients(
     if unit.head:
         head = roster.people.get(unit.head)
         if head is None or not head.email:
-            return (
-                [],
-                "",
-                f"负责人 {unit.head} 在名册中没有邮箱（officectl.yaml 的 people.email）",
+            why = (
+                f"负责人 {unit.head} 在名册中没有邮箱（officectl.yaml 的 people.email）"
             )
+            return [], "", why
         return [_address(head.name, head.email)], f"{head.name}同志", ""
     addresses = settings.contacts.get(unit.id) or settings.contacts.get(unit.name)
     if not addresses:
-        return (
-            [],
-            "",
-            (
-                f"名册中没有负责人，officectl.yaml 的 mail.bureau_contacts 中也没有 {unit.id} 的邮箱"
-            ),
+        why = (
+            "名册中没有负责人，officectl.yaml 的 mail.bureau_contacts 中"
+            f"也没有 {unit.id} 的邮箱"
         )
+        return [], "", why
     return [_address(unit.name, a) for a in addresses], unit.name, ""
 
 
@@ -307,7 +307,7 @@ def _deliver(settings: MailSettings, letters: list[Letter]) -> list[str]:
             if settings.starttls:
                 smtp.starttls(context=ssl.create_default_context())
             if settings.username:
-                smtp.login(settings.username, password)
+                _login(smtp, settings, password)
             for letter in letters:
                 try:
                     smtp.send_message(letter.message)
@@ -338,6 +338,17 @@ def _connect(settings: MailSettings) -> smtplib.SMTP:
     return smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
 
 
+def _login(smtp: smtplib.SMTP, settings: MailSettings, password: str) -> None:
+    try:
+        smtp.login(settings.username, password)
+    except UnicodeEncodeError:
+        # smtplib sends credentials as ASCII only.
+        raise BadInput(
+            f"邮箱用户名或密码（环境变量 {settings.password_env}）含有中文等非 ASCII "
+            "字符，无法登录：请改用只含字母、数字和符号的密码"
+        ) from None
+
+
 def _password(settings: MailSettings) -> str:
     if not settings.username:
         return ""
@@ -353,17 +364,14 @@ def _password(settings: MailSettings) -> str:
 def _reason(err: BaseException) -> str:
     """What went wrong, in one line: the server's reply, or the network's."""
     if isinstance(err, smtplib.SMTPRecipientsRefused):
-        replies = [
-            f"{code} {text.decode(errors='replace')}"
-            for code, text in err.recipients.values()
-        ]
+        replies = [f"{code} {_decoded(text)}" for code, text in err.recipients.values()]
         return "收件人被拒：" + "；".join(replies)
     if isinstance(err, smtplib.SMTPAuthenticationError):
         return "登录失败，用户名或密码不对"
     if isinstance(err, smtplib.SMTPNotSupportedError):
         return f"服务器不支持：{err}"
     if isinstance(err, smtplib.SMTPResponseException):
-        return f"{err.smtp_code} {err.smtp_error.decode(errors='replace')}"
+        return f"{err.smtp_code} {_decoded(err.smtp_error)}"
     if isinstance(err, smtplib.SMTPServerDisconnected):
         return "服务器断开了连接"
     if isinstance(err, TimeoutError):
@@ -371,3 +379,7 @@ def _reason(err: BaseException) -> str:
     if isinstance(err, OSError):
         return f"无法连接（{err.strerror or err}）"
     return str(err)
+
+
+def _decoded(reply: bytes | str) -> str:
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else reply

@@ -262,10 +262,7 @@ class Register:
                 yield from sorted(year.glob("*.yaml"))
 
     def next_id(self, kind: Kind, year: int) -> str:
-        folder = self.root / RECORDS / kind.name / str(year)
-        numbers = [
-            int(match["number"])
-            for path in folder.glob(f"{kind.prefix}-{year}-*.yaml")
-            if (match := ID_PATTERN.match(path.stem))
-        ]
-        return f"{kind.prefix}-{year}-{max(numbers, default=0) + 1:04d}"
+        """The id the next new record of ``kind`` in ``year`` gets (see officectl.ids)."""
+        from officectl import ids
+
+        return ids.next_id(self, kind, year)

@@ -201,6 +201,58 @@ def title_for(register: Register, entry: Entry, viewer: Person | None) -> str:
     return entry.title
 
 
+OVERDUE_HEADERS = {
+    "department": "责任单位",
+    "person": "责任人",
+    "record": "编号",
+    "kind": "类型",
+    "title": "事由",
+    "limit": "时限",
+    "due": "到期",
+    "late": "逾期工作日",
+}
+LIST_HEADERS = {
+    "id": "编号",
+    "kind": "类型",
+    "state": "状态",
+    "title": "事由",
+    "due": "最近时限",
+}
+
+
+def overdue_rows(items: list[DueItem]) -> list[dict[str, Any]]:
+    """Due items as the overdue report's rows (table, mail, HTML and JSON alike)."""
+    return [
+        {
+            "department": item.department,
+            "person": item.person,
+            "record": item.record,
+            "kind": item.kind,
+            "title": item.title,
+            "limit": item.limit,
+            "due": f"{item.due}{'（暂定）' if item.provisional else ''}",
+            "late": item.days_late if item.overdue else f"剩 {item.days_left}",
+        }
+        for item in items
+    ]
+
+
+def list_row(
+    register: Register, entry: Entry, late: dict[str, int], viewer: Person | None
+) -> dict[str, Any]:
+    """One record as ``list`` and ``export`` show it."""
+    kind = register.kinds.get(entry.kind)
+    open_dues = [str(d["due"]) for d in entry.deadlines if "done" not in d]
+    return {
+        "id": entry.id,
+        "kind": kind.label if kind else entry.kind,
+        "state": kind.state_label(entry.state) if kind else entry.state,
+        "title": title_for(register, entry, viewer),
+        "due": min(open_dues) if open_dues else "",
+        "late": late.get(entry.id, ""),
+    }
+
+
 def final_states(register: Register) -> dict[str, set[str]]:
     return {
         name: {state.name for state in kind.states.values() if state.final}

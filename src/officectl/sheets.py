@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from officectl import engine, gitstore, ids, reports, yamlio
-from officectl.errors import BadInput, OfficeError
+from officectl.errors import BadInput, OfficeError, RegisterError
 from officectl.register import Person, Register
 from officectl.workflow import Kind
 
@@ -109,11 +109,7 @@ def load_mapping(register: Register, path: Path, kind_name: str) -> LedgerMap:
     if data.get("kind") not in (None, kind.name):
         raise BadInput(f"{name}: kind 是 {data['kind']}，而导入的是 {kind.name}")
     header_row = data.get("header_row", 1)
-    if (
-        not isinstance(header_row, int)
-        or isinstance(header_row, bool)
-        or header_row < 1
-    ):
+    if type(header_row) is not int or header_row < 1:
         raise BadInput(
             f"{name}: header_row 应为表头所在的行号（从 1 起），而不是 {header_row!r}"
         )
@@ -301,6 +297,10 @@ def _excel_rows(path: Path, sheet: str) -> Iterator[tuple[int, Sequence[Any]]]:
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except OSError as err:
+        raise BadInput(
+            f"{path.name}: 无法读取（{err.strerror}）：文件正在 Excel 中打开？"
+        ) from None
     except Exception as err:  # openpyxl raises zipfile, XML and key errors alike
         raise BadInput(
             f"{path.name}: 不是可读取的 Excel 文件（{type(err).__name__}）"
@@ -550,20 +550,22 @@ class _Ids:
 
     ``peek`` gives the next free id of a kind and year (from this clone's leased
     blocks, when the register leases them); only a row that passes ``claim``s it, so a
-    bad row leaves no gap in the numbering.
+    bad row leaves no gap in the numbering. The folder is read once per kind and year.
     """
 
     def __init__(self, register: Register) -> None:
         self.register = register
-        self.pending: dict[tuple[str, int], set[int]] = {}
+        self.used: dict[tuple[str, int], set[int]] = {}
 
     def peek(self, kind: Kind, year: int) -> str:
-        pending = self.pending.get((kind.prefix, year), set())
-        return ids.next_id(self.register, kind, year, pending)
+        key = (kind.prefix, year)
+        if key not in self.used:
+            self.used[key] = ids.numbers_on_file(self.register.root, kind, year)
+        return ids.next_id(self.register, kind, year, used=self.used[key])
 
     def claim(self, record_id: str) -> None:
         prefix, year, number = record_id.rsplit("-", 2)
-        self.pending.setdefault((prefix, int(year)), set()).add(int(number))
+        self.used[(prefix, int(year))].add(int(number))
 
 
 class _RowProblems(Exception):
@@ -619,13 +621,20 @@ class _Builder:
         self.numbers: dict[str, list[tuple[int, Any]]] = {}  # heading -> (row, cell)
 
     def build(self, row: Row) -> Built:
-        mapping = self.mapping
-        fields = self._fields(row, mapping.columns, mapping.constants)
-        when = self._when(row, mapping.date_column, None, fields)
-        follow = self._follow_ups(row)
-        self._require(
-            row, self.kind.creating_action.requires, {}, fields, mapping.columns
-        )
+        """The row's record, or :class:`_RowProblems` with everything wrong in it."""
+        mapping, found = self.mapping, list[Problem]()
+        fields = self._fields(row, mapping.columns, mapping.constants, found)
+        when = self._when(row, mapping.date_column, None, fields, found)
+        requires = self.kind.creating_action.requires
+        self._require(row, requires, {}, fields, mapping.columns, found)
+        steps, last = [], when
+        for then in self._follow_ups(row, found):
+            then_fields = self._fields(row, then.columns, then.constants, found)
+            last = self._when(row, then.date_column, last, {}, found)
+            steps.append((then, then_fields, last))
+        if found:
+            raise _RowProblems(found)
+
         step = self._step(row, when, fields, self.person)
         with self._reported(row):
             outcome = engine.create(
@@ -636,21 +645,27 @@ class _Builder:
                 allocate=self.ids.peek,
             )
         self._check(row, mapping.columns, outcome)
-        for then in follow:
-            outcome, when = self._then(row, then, outcome, when)
+        for then, then_fields, then_when in steps:
+            outcome = self._then(row, then, then_fields, then_when, outcome)
         self.ids.claim(outcome.record_id)
         return Built(row.number, outcome.record_id, outcome.path, outcome.text)
 
     def _then(
-        self, row: Row, then: FollowUp, before: engine.Outcome, previous: dt.datetime
-    ) -> tuple[engine.Outcome, dt.datetime]:
+        self,
+        row: Row,
+        then: FollowUp,
+        fields: dict[str, Any],
+        when: dt.datetime,
+        before: engine.Outcome,
+    ) -> engine.Outcome:
         """Take a follow-up action on the record built so far."""
-        fields = self._fields(row, then.columns, then.constants)
-        when = self._when(row, then.date_column, previous, {})
         person = self.register.settings.person(then.by) if then.by else self.person
         data, _ = yamlio.loads(before.text, before.record_id)
-        action = self.kind.actions[then.action]
-        self._require(row, action.requires, data, fields, then.columns)
+        found: list[Problem] = []
+        requires = self.kind.actions[then.action].requires
+        self._require(row, requires, data, fields, then.columns, found)
+        if found:
+            raise _RowProblems(found)
         step = self._step(row, when, fields, person)
         with self._reported(row):
             outcome = engine.take(
@@ -662,31 +677,28 @@ class _Builder:
                 text=before.text,
             )
         self._check(row, then.columns, outcome)
-        return outcome, when
+        return outcome
 
     def _fields(
-        self, row: Row, columns: dict[str, str], constants: dict[str, Any]
+        self,
+        row: Row,
+        columns: dict[str, str],
+        constants: dict[str, Any],
+        found: list[Problem],
     ) -> dict[str, Any]:
         fields: dict[str, Any] = dict(constants)
-        problems = []
         for heading, path in columns.items():
             value = row.cells.get(heading)
             try:
                 typed = _typed(self.register, self.kind, path, value)
             except (CellError, BadInput) as err:
-                problems.append(self._problem(row, heading, path, str(err)))
+                found.append(self._problem(row, heading, path, str(err)))
                 continue
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                spec = engine.schemas(self.register).field_schema(self.kind.name, path)
-                if (
-                    spec.get("type") in {"string", None}
-                    and spec.get("format") != "date"
-                ):
-                    self.numbers.setdefault(heading, []).append((row.number, value))
-            if typed is not None:
-                fields[path] = typed
-        if problems:
-            raise _RowProblems(problems)
+            if typed is None:
+                continue
+            fields[path] = typed
+            if isinstance(value, int | float) and isinstance(typed, str):
+                self.numbers.setdefault(heading, []).append((row.number, value))
         return fields
 
     def _when(
@@ -695,7 +707,10 @@ class _Builder:
         heading: str,
         previous: dt.datetime | None,
         fields: dict[str, Any],
+        found: list[Problem],
     ) -> dt.datetime:
+        """When the row's step was taken: its date column, else the step before's
+        date, else the record's own date (来信日期), else now."""
         value = row.cells.get(heading) if heading else None
         if value is None or str(value).strip() == "":
             if previous is not None:
@@ -706,19 +721,19 @@ class _Builder:
         try:
             return _moment(self.register, value)
         except CellError as err:
-            raise _RowProblems([self._problem(row, heading, "", str(err))]) from None
+            found.append(self._problem(row, heading, "", str(err)))
+            return previous or self.register.now()
 
-    def _follow_ups(self, row: Row) -> tuple[FollowUp, ...]:
+    def _follow_ups(self, row: Row, found: list[Problem]) -> tuple[FollowUp, ...]:
         mapping = self.mapping
-        if not mapping.status_column:
-            return ()
         status = str(row.cells.get(mapping.status_column) or "").strip()
-        if not status:
+        if not mapping.status_column or not status:
             return ()
         if status not in mapping.then:
             known = "、".join(mapping.then) or "（无）"
             message = f"{status!r} 不在 {mapping.name} 的 status.then 中；应为：{known}"
-            raise _RowProblems([self._problem(row, mapping.status_column, "", message)])
+            found.append(self._problem(row, mapping.status_column, "", message))
+            return ()
         return mapping.then[status]
 
     def _require(
@@ -728,33 +743,34 @@ class _Builder:
         data: dict[str, Any],
         fields: dict[str, Any],
         columns: dict[str, str],
+        found: list[Problem],
     ) -> None:
-        missing = [
-            path
-            for path in requires
-            if fields.get(path) in (None, "", [])
-            and reports.field_value(data, path) in (None, "", [])
-        ]
+        """Required fields left empty, named by their column (the engine says --set)."""
         headings = {path: heading for heading, path in columns.items()}
-        problems = [
-            self._problem(
-                row,
-                headings.get(path, ""),
-                path,
-                "必填，但这一格是空的"
-                if path in headings
-                else "必填，但列对照中没有这一列",
+        for path in requires:
+            if fields.get(path) not in (None, "", []):
+                continue
+            if reports.field_value(data, path) not in (None, "", []):
+                continue
+            if path in headings and row.cells.get(headings[path]) not in (None, ""):
+                continue  # the cell is there but bad: reported already
+            heading = headings.get(path, "")
+            message = (
+                "必填，但这一格是空的" if heading else "必填，但列对照中没有这一列"
             )
-            for path in missing
-        ]
-        if problems:
-            raise _RowProblems(problems)
+            found.append(self._problem(row, heading, path, message))
 
     @contextmanager
     def _reported(self, row: Row) -> Iterator[None]:
-        """An error the engine raises for a row (a post, a state) as the row's problem."""
+        """An error the engine raises for a row (a post, a state) as the row's problem.
+
+        A :class:`RegisterError` (no numbers left in this clone's block, say) is not
+        the row's fault: it stops the import.
+        """
         try:
             yield
+        except RegisterError:
+            raise
         except OfficeError as err:
             raise _RowProblems([self._problem(row, "", "", str(err))]) from None
 
@@ -799,18 +815,10 @@ class _Builder:
             number, value = cells[0]
             notes.append(
                 f"{self.source}: {heading} 列有 {len(cells)} 格是数字，已按文本导入"
-                f"（如第 {number} 行 {_digits(value) if _fits(value) else value}）；"
+                f"（如第 {number} 行 {_digits(value)}）；"
                 "Excel 会去掉开头的 0，请核对，并把该列设为文本格式"
             )
         return notes
-
-
-def _fits(value: Any) -> bool:
-    try:
-        _digits(value)
-    except CellError:
-        return False
-    return True
 
 
 # --- export ----------------------------------------------------------------------------
@@ -833,6 +841,8 @@ COMMON = [
 LATE = Column("late", "逾期工作日")
 SKIPPED_FIELDS = {"id", "kind", "state", "deadlines", "history"}
 WIDEST = 60  # characters; longer text wraps in its cell
+# Text that Excel would run as a formula when the file is opened (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def export_table(
@@ -948,11 +958,15 @@ def _write_json(path: Path, columns: list[Column], rows: list[dict[str, Any]]) -
 
 
 def _plain(value: Any) -> str:
+    """A CSV cell; text Excel would take for a formula keeps a leading quote."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "是" if value else "否"
-    return value.isoformat() if isinstance(value, dt.date) else str(value)
+    if isinstance(value, dt.date | int | float):
+        return value.isoformat() if isinstance(value, dt.date) else str(value)
+    text = str(value)
+    return f"'{text}" if text.startswith(FORMULA_START) else text
 
 
 def _write_xlsx(
@@ -987,6 +1001,8 @@ def _write_xlsx(
         cells = []
         for value in values:
             cell = WriteOnlyCell(worksheet, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # never a formula, whatever the text starts with
             if isinstance(value, dt.datetime):
                 cell.number_format = "yyyy-mm-dd hh:mm"
             elif isinstance(value, dt.date):

@@ -31,13 +31,21 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "render":   ("reports", "render", "Render a record's paper form as Markdown or HTML."),
     "flow":     ("admin", "flow", "Print a kind's workflow as a table and a state diagram."),
     "calendar": ("admin", "calendar", "Working-day arithmetic on the office calendar."),
+    "import":   ("sheets", "import_", "Import records from a spreadsheet ledger (台账)."),
+    "export":   ("sheets", "export", "Export a list of records to xlsx, csv or json."),
+    "sync":     ("team", "sync", "Merge colleagues' steps with yours; push."),
+    "audit":    ("team", "audit", "Report commits that broke officectl's rules."),
+    "hooks":    ("team", "hooks", "Install git hooks that keep bad records out."),
+    "repair":   ("team", "repair", "Explain and clear what a killed command left."),
 }
 # fmt: on
 
 EXIT_CODES = """\b
 Exit codes:
   0  done; for reports: nothing to report
-  1  the check found something (validate: problems; overdue --check: overdue items)
+  1  something for a person to look at: validate found problems, overdue --check
+     found overdue items, sync stopped on a conflict, audit found a commit outside
+     the rules, repair left something it would not touch
   2  bad command line or bad input (unknown id, invalid value, malformed file)
   3  refused by the workflow (wrong state, or a post that may not take the step)
   4  the register cannot be written now (not found, locked, uncommitted edits, git)

@@ -193,35 +193,12 @@ def list_(
     day = as_of(as_of_text, register) if overdue else None
     chosen = reports.select(register, kind, state, open_only, day)
     reader = viewer(register, by)
-    rows = [_row(register, entry, chosen.late, reader) for entry in chosen.entries]
-    headers = {
-        "id": "编号",
-        "kind": "类型",
-        "state": "状态",
-        "title": "事由",
-        "due": "最近时限",
-    }
+    rows = [reports.list_row(register, e, chosen.late, reader) for e in chosen.entries]
+    headers = dict(reports.LIST_HEADERS)
     if overdue:
         headers["late"] = "逾期工作日"
     emit(rows, headers, fmt)
     _warn_skipped(chosen.skipped)
-
-
-def _row(
-    register: Register, entry: Any, late: dict[str, int], reader: Any
-) -> dict[str, Any]:
-    from officectl import reports
-
-    kind = register.kinds.get(entry.kind)
-    open_dues = [str(d["due"]) for d in entry.deadlines if "done" not in d]
-    return {
-        "id": entry.id,
-        "kind": kind.label if kind else entry.kind,
-        "state": kind.state_label(entry.state) if kind else entry.state,
-        "title": reports.title_for(register, entry, reader),
-        "due": min(open_dues) if open_dues else "",
-        "late": late.get(entry.id, ""),
-    }
 
 
 def _warn_skipped(skipped: list[str]) -> None:

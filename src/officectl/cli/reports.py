@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from officectl import reports
 from officectl.cli.common import (
     as_of,
     check_may_read,
@@ -18,16 +19,7 @@ from officectl.cli.common import (
 )
 from officectl.register import Register
 
-_HEADERS = {
-    "department": "责任单位",
-    "person": "责任人",
-    "record": "编号",
-    "kind": "类型",
-    "title": "事由",
-    "limit": "时限",
-    "due": "到期",
-    "late": "逾期工作日",
-}
+_HEADERS = reports.OVERDUE_HEADERS
 
 
 @click.command()
@@ -43,6 +35,8 @@ _HEADERS = {
 @click.option(
     "--by", metavar="PERSON", help="Who reads it (confidential titles need the post)."
 )
+@click.option("--mail", is_flag=True, help="Also mail each unit its own list (SMTP).")
+@click.option("--dry-run", is_flag=True, help="With --mail: say who would get what.")
 @click.pass_context
 def overdue(
     ctx: click.Context,
@@ -51,17 +45,26 @@ def overdue(
     fmt: str,
     check: bool,
     by: str | None,
+    mail: bool,
+    dry_run: bool,
 ) -> None:
     """Report what is overdue and what falls due soon, by department and person.
 
     Days late are counted in working days on the office calendar; --check makes it
-    exit 1 when anything is overdue, for cron.
+    exit 1 when anything is overdue, for cron; --mail sends each unit its own list
+    by the SMTP server in officectl.yaml.
     Example: officectl -C /srv/register overdue --format md --check
     """
     from officectl import reports
 
+    if dry_run and not mail:
+        raise click.UsageError("--dry-run 只与 --mail 一起使用")
     register = open_register(ctx)
     day = as_of(as_of_text, register)
+    if mail:
+        from officectl import mail as mailer
+
+        mailer.mail_settings(register)  # a bad setting stops before anything is printed
     entries, skipped = reports.running(register)
     items = reports.due_items(register, entries, day, soon, viewer(register, by))
     late = [item for item in items if item.overdue]
@@ -70,24 +73,17 @@ def overdue(
     for message in skipped:
         click.echo(f"officectl: 跳过无法读取的文件 {message}", err=True)
     _warn_provisional(register, items)
+    if mail:
+        # Units get their own lists; nobody there is assumed to hold a secrecy post.
+        mailed = reports.due_items(register, entries, day, soon, None)
+        for line in mailer.send_overdue(register, mailed, day, dry_run, soon):
+            click.echo(line, err=True)
     if check and late:
         ctx.exit(1)
 
 
 def _rows(items: list[Any]) -> list[dict[str, Any]]:
-    return [
-        {
-            "department": item.department,
-            "person": item.person,
-            "record": item.record,
-            "kind": item.kind,
-            "title": item.title,
-            "limit": item.limit,
-            "due": f"{item.due}{'（暂定）' if item.provisional else ''}",
-            "late": item.days_late if item.overdue else f"剩 {item.days_left}",
-        }
-        for item in items
-    ]
+    return reports.overdue_rows(items)
 
 
 def _render(

@@ -8,12 +8,15 @@ depend on the command table and starts without loading the rest of the command l
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from officectl.cli.common import acting_person, open_register
 from officectl.errors import BadInput, OfficeError
+
+if TYPE_CHECKING:
+    from officectl.sync import Report
 
 _by = click.option("--by", metavar="PERSON", help="Acting person's roster id.")
 
@@ -64,7 +67,7 @@ def sync(
     _print_report(ctx, report)
 
 
-def _print_report(ctx: click.Context, report: Any) -> None:
+def _print_report(ctx: click.Context, report: Report) -> None:
     from officectl.sync import HOW_TO_RESOLVE
 
     if report.clashes:

@@ -1,0 +1,343 @@
+"""The audit trail: replaying history finds every change made outside officectl's rules."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from officectl import audit, demo, engine, ids, sync
+from officectl.cli import COMMANDS, main
+from officectl.register import Register
+from officectl.setup import create_register
+
+TEAM = {
+    "audit": ("team", "audit", "Report commits that broke officectl's rules."),
+    "hooks": ("team", "hooks", "Install git hooks that keep bad records out."),
+}
+
+ID = "LTR-2026-0001"
+RELATIVE = "registers/letter/2026/LTR-2026-0001.yaml"
+ASSIGN = ["do", ID, "assign", "--set", "unit=donghu", "--by", "wangli"]
+WANGLI = ["-c", "user.name=王丽", "-c", "user.email=wangli@jiangcheng-tax.example"]
+
+
+@pytest.fixture(autouse=True)
+def team_commands(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, entry in TEAM.items():
+        monkeypatch.setitem(COMMANDS, name, entry)
+
+
+def sha_of(git, rev: str = "HEAD") -> str:
+    return git("rev-parse", rev).strip()[:10]
+
+
+def findings(result) -> list[str]:
+    assert result.exit_code == (1 if result.stdout else 0), result.output
+    return result.stdout.splitlines()
+
+
+# --- clean history ------------------------------------------------------------------
+
+
+def small_demo(root: Path, letters: int, visits: int) -> Register:
+    """The demo's year of letters and visits, every step through the engine."""
+    register = Register(create_register(root, example=True))
+    planner = demo.plan_year(register, letters, visits, demo.YEAR, documents=False)
+    demo.run(register, planner, demo.CUTOFF)
+    return register
+
+
+def test_a_register_kept_by_officectl_audits_clean(tmp_path, runner):
+    register = small_demo(tmp_path / "demo", letters=30, visits=8)
+
+    result = runner.invoke(main, ["-C", str(register.root), "audit"])
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "" and result.stderr == ""
+
+
+def test_audit_reads_history_with_a_fixed_number_of_git_processes(
+    tmp_path, runner, monkeypatch
+):
+    register = small_demo(tmp_path / "demo", letters=12, visits=3)
+    started: list[list[str]] = []
+    real = subprocess.Popen.__init__
+
+    def counting(self, args, *rest, **options):
+        started.append(list(args))
+        real(self, args, *rest, **options)
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", counting)
+    commits = int(
+        subprocess.run(["git", "rev-list", "--count", "HEAD"], cwd=register.root,
+                       capture_output=True, text=True, check=True).stdout
+    )  # fmt: skip
+
+    result = runner.invoke(main, ["-C", str(register.root), "audit"])
+
+    assert result.exit_code == 0, result.output
+    assert commits > 50
+    assert len(started) <= 4, started
+
+
+def test_judging_on_several_cores_finds_the_same_as_on_one(
+    tmp_path, runner, monkeypatch
+):
+    register = small_demo(tmp_path / "demo", letters=12, visits=3)
+    record = next(register.record_files())
+    text = record.read_text(encoding="utf-8")
+    record.write_text(text.replace("kind: ", "note: 手工\nkind: ", 1), encoding="utf-8")
+    subprocess.run(
+        ["git", *WANGLI, "commit", "-qam", "手工"], cwd=register.root, check=True
+    )
+    one = runner.invoke(main, ["-C", str(register.root), "audit"])
+    monkeypatch.setattr(audit, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(audit, "BATCH", 20)
+
+    several = runner.invoke(main, ["-C", str(register.root), "audit"])
+
+    assert one.exit_code == several.exit_code == 1
+    assert several.stdout == one.stdout
+    assert "手工修改" in one.stdout and "note" in one.stdout
+
+
+# --- what the audit finds ------------------------------------------------------------
+
+
+def test_a_hand_edit_that_bypasses_the_workflow_is_found(cli, git, letter, hand_commit):
+    text = letter.read_text(encoding="utf-8")
+    hand_commit(letter, text.replace("state: registered", "state: closed"))
+
+    lines = findings(cli("audit"))
+
+    sha = sha_of(git)
+    assert lines == [
+        f"{sha}: 提交作者 手工 <hand@example.invalid> 不在名册中",
+        f"{sha} {RELATIVE}: 手工修改：提交不是 officectl 办理产生的（没有 Officectl-Action），"
+        "绕过了流程",
+        f"{sha} {RELATIVE}:3: state: 状态为“已办结”，按办理记录应为“已登记”："
+        "没有流程动作能解释这一状态",
+    ]
+
+
+def test_a_step_by_a_person_whose_post_does_not_allow_it_is_found(
+    cli, git, letter, monkeypatch
+):
+    monkeypatch.setattr(engine, "_check_person", lambda *args: None)
+    assert (
+        cli("do", ID, "assign", "--set", "unit=donghu", "--by", "zhengyan").exit_code
+        == 0
+    )
+
+    lines = findings(cli("audit"))
+
+    assert lines == [
+        f"{sha_of(git)} {RELATIVE}: 郑燕（zhengyan） 的岗位（书记岗（文书））不能交办；"
+        "须由信访管理岗办理"
+    ]
+
+
+def test_an_author_who_is_not_the_acting_person_is_found(cli, git, letter):
+    assert cli(*ASSIGN).exit_code == 0
+    git("-c", "user.name=外人", "-c", "user.email=x@example.invalid", "commit", "-q",
+        "--amend", "--no-edit", "--reset-author")  # fmt: skip
+
+    lines = findings(cli("audit"))
+
+    assert lines == [f"{sha_of(git)}: 提交作者 外人 <x@example.invalid> 不在名册中"]
+
+
+def test_a_history_entry_that_disagrees_with_its_commit_is_found(cli, git, letter):
+    assert cli(*ASSIGN).exit_code == 0
+    message = git("log", "-1", "--format=%B").replace(
+        "Action: assign", "Action: inform"
+    )
+    git(*WANGLI, "commit", "-q", "--amend", "-m", message)
+
+    lines = findings(cli("audit"))
+
+    assert (
+        f"{sha_of(git)} {RELATIVE}: 办理记录的 action 为 assign，提交记的却是 inform"
+        in lines
+    )
+
+
+def test_a_record_that_fails_validation_is_found(cli, git, letter, hand_commit):
+    text = letter.read_text(encoding="utf-8")
+    hand_commit(letter, text.replace("received: 2026-03-02", "received: 2026-02-30"))
+
+    lines = findings(cli("audit"))
+
+    assert any(
+        line.startswith(f"{sha_of(git)} {RELATIVE}:4: received") for line in lines
+    )
+
+
+def test_a_record_deleted_by_hand_is_found(cli, git, letter):
+    git("rm", "-q", RELATIVE)
+    git(*WANGLI, "commit", "-q", "-m", "删除")
+
+    lines = findings(cli("audit"))
+
+    assert f"{sha_of(git)} {RELATIVE}: 记录被删除：officectl 从不删除记录" in lines
+
+
+def test_since_audits_only_the_commits_after_it(cli, git, letter, hand_commit):
+    hand_commit(letter, letter.read_text(encoding="utf-8") + "# 手工补充\n")
+    assert cli(*ASSIGN).exit_code == 0
+
+    since_hand_edit = cli("audit", "--since", "HEAD~1")
+    with_it = cli("audit", "--since", "HEAD~2")
+    bad = cli("audit", "--since", "no-such-rev")
+
+    assert since_hand_edit.exit_code == 0 and since_hand_edit.stdout == ""
+    assert with_it.exit_code == 1 and "手工修改" in with_it.stdout
+    assert bad.exit_code == 2 and "no-such-rev" in bad.stderr
+
+
+def test_require_signed_finds_every_unsigned_commit(
+    cli, git, register, letter, tmp_path
+):
+    key = tmp_path / "key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)],
+                   check=True)  # fmt: skip
+    public = key.with_suffix(".pub").read_text().split()
+    (tmp_path / "allowed").write_text(f"* {public[0]} {public[1]}\n")
+    for name, value in [
+        ("gpg.format", "ssh"),
+        ("user.signingkey", str(key)),
+        ("gpg.ssh.allowedSignersFile", str(tmp_path / "allowed")),
+        ("commit.gpgsign", "true"),
+    ]:
+        git("config", name, value)
+    unsigned = sha_of(git)
+    assert cli(*ASSIGN).exit_code == 0
+
+    everything = findings(cli("audit", "--require-signed"))
+    signed_since = cli("audit", "--require-signed", "--since", unsigned)
+
+    assert everything == [
+        f"{sha_of(git, 'HEAD~2')}: 提交没有签名",
+        f"{unsigned}: 提交没有签名",
+    ]
+    assert signed_since.exit_code == 0 and signed_since.stdout == ""
+
+
+def test_a_merge_that_drops_a_colleagues_step_is_found(cli, git, letter):
+    git("switch", "-q", "-c", "side")
+    assert (
+        cli("do", ID, "inform", "--set", "informed=甲", "--by", "wangli").exit_code == 0
+    )
+    git("switch", "-q", "main")
+    assert cli(*ASSIGN).exit_code == 0
+    git(*WANGLI, "merge", "-q", "-s", "ours", "--no-edit", "side")
+
+    lines = findings(cli("audit"))
+
+    assert lines == [f"{sha_of(git)} {RELATIVE}: 合并丢失了一方的办理记录"]
+
+
+def test_a_merge_made_by_the_officectl_merge_driver_audits_clean(
+    cli, git, register, letter
+):
+    sync._configure(register)
+    git("switch", "-q", "-c", "side")
+    assert (
+        cli("do", ID, "inform", "--set", "informed=甲", "--by", "wangli").exit_code == 0
+    )
+    git("switch", "-q", "main")
+    assert cli(*ASSIGN).exit_code == 0
+    git(*WANGLI, "merge", "-q", "--no-edit", "side")
+
+    result = cli("audit")
+
+    assert result.exit_code == 0, result.output
+    text = (register / RELATIVE).read_text(encoding="utf-8")
+    assert "informed: 甲" in text and "unit: donghu" in text
+
+
+def test_number_blocks_changed_by_hand_are_found(cli, git, register):
+    lease = ids.Lease("LTR", 2026, 1, 500, "aaaaaaaaaaaa", "wangli")
+    leases = ids.Leases(500, (lease,))
+    (register / ids.LEASES).write_text(ids.dumps(leases), encoding="utf-8")
+    git("add", ids.LEASES)
+    git(*WANGLI, "commit", "-q", "-m", "领取编号段")
+    overlapping = ids.Lease("LTR", 2026, 400, 900, "bbbbbbbbbbbb", "wuqiang")
+    text = ids.dumps(ids.Leases(500, (lease, overlapping)))
+    (register / ids.LEASES).write_text(text, encoding="utf-8")
+    git(*WANGLI, "commit", "-q", "-am", "领取编号段")
+
+    lines = findings(cli("audit"))
+
+    assert lines == [
+        f"{sha_of(git)} ids.yaml: 编号段 LTR-2026 400–900 与已领取的 LTR-2026 1–500 重叠"
+    ]
+
+
+# --- the pre-commit hook -------------------------------------------------------------
+
+
+def _hand_commit(register: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["git", *WANGLI, "commit", "-m", "hand", *extra], cwd=register,
+        capture_output=True, text=True, env={**os.environ, "LC_ALL": "C.UTF-8"},
+        check=False,
+    )  # fmt: skip
+
+
+def test_the_hook_refuses_a_commit_that_breaks_a_record(cli, git, register, letter):
+    assert cli("hooks", "install").exit_code == 0
+    text = letter.read_text(encoding="utf-8")
+    letter.write_text(
+        text.replace("state: registered", "state: closed"), encoding="utf-8"
+    )
+    git("add", RELATIVE)
+
+    refused = _hand_commit(register)
+
+    assert refused.returncode == 1
+    assert f"{RELATIVE}:3: state: 状态为“已办结”" in refused.stderr
+    assert git("rev-list", "--count", "HEAD") == "2\n"
+
+
+def test_the_hook_checks_what_is_staged_not_the_working_file(
+    cli, git, register, letter
+):
+    assert cli("hooks", "install").exit_code == 0
+    text = letter.read_text(encoding="utf-8")
+    letter.write_text(text.replace("title: 反映", "title: 再次反映"), encoding="utf-8")
+    git("add", RELATIVE)
+    letter.write_text(
+        text.replace("state: registered", "state: closed"), encoding="utf-8"
+    )
+
+    accepted = _hand_commit(register)
+
+    assert accepted.returncode == 0, accepted.stderr
+    assert "state: registered" in git("show", f"HEAD:{RELATIVE}")
+
+
+def test_officectl_steps_pass_the_hook(cli, git, register, letter):
+    assert cli("hooks", "install").exit_code == 0
+
+    result = cli(*ASSIGN)
+
+    assert result.exit_code == 0, result.output
+    assert git("rev-list", "--count", "HEAD") == "3\n"
+
+
+def test_hooks_install_keeps_someone_elses_hook(cli, register, one_line_error):
+    hook = register / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\nexit 0\n", encoding="utf-8")
+
+    refused = cli("hooks", "install")
+    again = cli("hooks", "install", "--force")
+    twice = cli("hooks", "install")
+
+    one_line_error(refused, 4, "--force")
+    assert again.exit_code == 0 and twice.exit_code == 0
+    assert "officectl.cli.team hooks pre-commit" in hook.read_text(encoding="utf-8")
+    assert os.access(hook, os.X_OK)
