@@ -34,8 +34,10 @@ demo: install  ## Build the example register in demo/ and print its overdue repo
 	$(BIN)/officectl -C $(DEMO)/register overdue --as-of $(AS_OF) --format html > $(DEMO)/overdue.html
 	@echo "表单样张：$(DEMO)/forms/   逾期报告（可打印）：$(DEMO)/overdue.html"
 
-test: install-test  ## Lint, then run the test suite
+test: install-test  ## Lint and type-check, then run the test suite
 	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy src
 	$(BIN)/pytest
 
 lint: install-test  ## ruff lint and format check, mypy on src/

@@ -101,7 +101,7 @@ def _judge_changes(
         for path, blob in todo
     ]
     everything = changed is None
-    gone = [(p,) for p in (judged if everything else changed) if p not in blobs]
+    gone = [(p,) for p in (judged if changed is None else changed) if p not in blobs]
     index.db.execute("BEGIN IMMEDIATE")
     if everything:
         index.db.execute("DELETE FROM judgements WHERE rules != ?", (rules,))

@@ -559,7 +559,7 @@ def _first_with(
     for path in register.record_files(kind):
         data, _ = yamlio.load_file(path)
         if all(data.get(name) not in (None, "") for name in needs):
-            return data  # type: ignore[no-any-return]
+            return dict(data)
     return None
 
 

@@ -51,7 +51,7 @@ def schemas(register: Register) -> SchemaSet:
     cache = register.__dict__
     if "_schemas" not in cache:
         cache["_schemas"] = SchemaSet(register.folder("schemas"))
-    return cache["_schemas"]  # type: ignore[no-any-return]
+    return cache["_schemas"]
 
 
 # --- the two ways a record changes ------------------------------------------------------

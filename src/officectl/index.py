@@ -225,8 +225,18 @@ class Index:
         ).fetchall()
         limits = self._limits({row[0] for row in records}, running_limits_only)
         return [
-            Entry(*row[:7], problem=row[7], deadlines=tuple(limits.get(row[0], ())))
-            for row in records
+            Entry(
+                path,
+                rid,
+                kind,
+                state,
+                title,
+                unit,
+                handler,
+                problem,
+                tuple(limits.get(path, ())),
+            )
+            for path, rid, kind, state, title, unit, handler, problem in records
         ]
 
     def problems(self) -> list[str]:

@@ -91,7 +91,8 @@ class SchemaSet:
         Resolving references is most of what jsonschema spends on a record; record
         schemas are not recursive, so they are resolved once, here.
         """
-        return self._inline(self.schema(kind), self.schema(kind), ())  # type: ignore[no-any-return]
+        bundled: dict[str, Any] = self._inline(self.schema(kind), self.schema(kind), ())
+        return bundled
 
     def _inline(
         self, node: Any, document: dict[str, Any], seen: tuple[str, ...]
@@ -161,7 +162,7 @@ class SchemaSet:
                 return [item.strip() for item in text.replace("，", ",").split(",")]
         except ValueError:
             raise BadInput(
-                f"{path} 应为{_TYPE_NAMES[kind_of]}，收到 {text!r}"
+                f"{path} 应为{_TYPE_NAMES.get(str(kind_of), str(kind_of))}，收到 {text!r}"
             ) from None
         if spec.get("format") == "date":
             try:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from officectl.cli.common import format_option, open_register, table
 from officectl.errors import BadInput
+
+if TYPE_CHECKING:
+    from officectl.workdays import OfficeCalendar
 
 
 @click.command()
@@ -126,7 +130,7 @@ def show_month(ctx: click.Context, month: str) -> None:
         _warn(office)
 
 
-def _calendar(ctx: click.Context):  # type: ignore[no-untyped-def]
+def _calendar(ctx: click.Context) -> OfficeCalendar:
     """The register's calendar; outside a register, the national one alone."""
     from officectl.errors import RegisterError
     from officectl.workdays import OfficeCalendar
@@ -144,7 +148,7 @@ def _date(text: str) -> dt.date:
         raise BadInput(f"{text!r} 应为日期 YYYY-MM-DD") from None
 
 
-def _warn(office) -> None:  # type: ignore[no-untyped-def]
+def _warn(office: OfficeCalendar) -> None:
     click.echo(
         f"officectl: 官方放假安排只到 {office.last_official_year} 年，之后按周末推算；"
         "新一年的通知发布后，在登记簿 calendar.yaml 中录入并标 complete: true",
