@@ -301,7 +301,7 @@ def _item(
     hidden: bool,
 ) -> DueItem | None:
     due = deadline.get("due")
-    due_day = _day(due)
+    due_day = day_of(due)
     if due_day is None:
         return None
     calendar = register.calendar
@@ -345,7 +345,8 @@ def _owner(
     return (department.name if department else person.department), person.name
 
 
-def _day(value: Any) -> dt.date | None:
+def day_of(value: Any) -> dt.date | None:
+    """A date from a date, a datetime or ISO text; None for anything else."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):

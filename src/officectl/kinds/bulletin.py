@@ -35,10 +35,7 @@ PIECE = ("piece_title", "piece_source", "piece_signed_by", "piece_text")
 def before_step(
     register: Register, kind: Kind, action: Action, tree: Any, step: Any
 ) -> None:
-    docs.refuse_given(step, OWNED, action, kind)
-    rule = _STEPS.get(action.name)
-    if rule is not None:
-        rule(register, tree, step)
+    docs.take_step(_STEPS, OWNED, register, kind, action, tree, step)
 
 
 def check(register: Register, kind: Kind, data: Mapping[str, Any]) -> docs.Problems:

@@ -66,10 +66,7 @@ def before_step(
     withheld = _withheld(tree)
     if withheld:
         raise BadInput(withheld[0][1])
-    docs.refuse_given(step, OWNED, action, kind)
-    rule = _STEPS.get(action.name)
-    if rule is not None:
-        rule(register, tree, step)
+    docs.take_step(_STEPS, OWNED, register, kind, action, tree, step)
 
 
 def check(register: Register, kind: Kind, data: Mapping[str, Any]) -> docs.Problems:

@@ -119,23 +119,25 @@ def stamp(step: Any) -> str:
     return str(step.when.isoformat())
 
 
+def take_step(
+    steps: Mapping[str, Callable[..., None]],
+    owned: Mapping[str, str | tuple[str, ...]],
+    register: Register,
+    kind: Kind,
+    action: Action,
+    tree: Any,
+    step: Any,
+) -> None:
+    """A kind's ``before_step``: refuse fields another action owns, then its rule."""
+    refuse_given(step, owned, action, kind)
+    rule = steps.get(action.name)
+    if rule is not None:
+        rule(register, tree, step)
+
+
 def took(data: Mapping[str, Any], action: str) -> bool:
     """Whether the record's history has a step of ``action``."""
     return any(entry.get("action") == action for entry in data.get("history") or [])
-
-
-def day_of(value: Any) -> dt.date | None:
-    """A date from a date, a datetime or ISO text; None for anything else."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.datetime.fromisoformat(value).date()
-        except ValueError:
-            return None
-    return None
 
 
 def default_received(tree: Any, step: Any, day_field: str, time_field: str) -> None:

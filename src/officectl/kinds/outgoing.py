@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from officectl import reports
 from officectl.errors import BadInput, Refused
 from officectl.kinds import documents as docs
 from officectl.register import Register
@@ -41,10 +42,7 @@ PRINCIPAL = "leader"  # 机关主要负责人: the post that signs upward docume
 def before_step(
     register: Register, kind: Kind, action: Action, tree: Any, step: Any
 ) -> None:
-    docs.refuse_given(step, OWNED, action, kind)
-    rule = _STEPS.get(action.name)
-    if rule is not None:
-        rule(register, tree, step)
+    docs.take_step(_STEPS, OWNED, register, kind, action, tree, step)
 
 
 def check(register: Register, kind: Kind, data: Mapping[str, Any]) -> docs.Problems:
@@ -266,5 +264,5 @@ def _content_problems(data: Mapping[str, Any]) -> docs.Problems:
 
 
 def _cn(value: Any) -> str:
-    day = docs.day_of(value)
+    day = reports.day_of(value)
     return f"{day.year}年{day.month}月{day.day}日" if day else str(value)
