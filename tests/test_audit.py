@@ -135,7 +135,7 @@ def test_a_step_by_a_person_whose_post_does_not_allow_it_is_found(
     lines = findings(cli("audit"))
 
     assert lines == [
-        f"{sha_of(git)} {RELATIVE}: 郑燕（zhengyan） 的岗位（书记岗（文书））不能交办；"
+        f"{sha_of(git)} {RELATIVE}: 郑燕（zhengyan）的岗位（书记岗（文书））不能交办；"
         "须由信访管理岗办理"
     ]
 

@@ -167,7 +167,7 @@ def test_without_by_and_known_email_nobody_acts(
     with untouched():
         result = cli("do", ID, "assign", "--set", "unit=donghu")
 
-    one_line_error(result, 4, "--by")
+    one_line_error(result, 2, "--by")
 
 
 def test_without_by_the_roster_person_with_gits_email_acts(cli, git, letter):

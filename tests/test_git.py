@@ -97,8 +97,8 @@ def test_history_reads_the_commits(cli, letter):
     lines = result.stdout.splitlines()
     assert result.exit_code == 0
     assert len(lines) == 3
-    assert lines[1].split(",")[1:3] == ["王丽", "register"]
-    assert lines[2].split(",")[1:4] == ["王丽", "assign", STEPS[0][1]]
+    assert lines[1].split(",")[1:3] == ["王丽", "来信登记"]
+    assert lines[2].split(",")[1:4] == ["王丽", "交办", STEPS[0][1]]
 
 
 def test_history_names_a_hand_edit(cli, letter, hand_commit):

@@ -374,7 +374,7 @@ def test_later_steps_are_taken_by_whom_the_mapping_names(cli, register, tmp_path
     if by is None:  # 王丽 may register, assign and accept, but not approve
         assert result.exit_code == 2
         assert result.stdout == (
-            "台账.xlsx:3: 王丽（wangli） 的岗位（信访管理岗）不能局领导审批；"
+            "台账.xlsx:3: 王丽（wangli）的岗位（信访管理岗）不能局领导审批；"
             "须由局领导、分管局领导办理\n"
         )
         return

@@ -450,7 +450,7 @@ class _Replay:
                 yield AuditFinding(
                     step.sha,
                     path,
-                    f"{person.label()} 的岗位（{mine}）不能{action.label}；须由{wanted}办理",
+                    f"{person.label()}的岗位（{mine}）不能{action.label}；须由{wanted}办理",
                 )
         yield from self._new_problems(step, change)
 

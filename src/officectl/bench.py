@@ -128,9 +128,12 @@ def large_register(seed: Path, folder: Path, records: int) -> Path:
         seed, target, symlinks=True, ignore=shutil.ignore_patterns("registers")
     )
     shutil.rmtree(target / ".git" / "officectl", ignore_errors=True)
+    # Letters and visits only: document kinds number their records (发文字号 …), and a
+    # copy under a new id would hold a duplicate number that validate rightly flags.
     texts = [
         (p.stem, p.parent.parent.name, p.read_text(encoding="utf-8"))
-        for p in sorted((seed / RECORDS).rglob("*.yaml"))
+        for kind in ("letter", "visit")
+        for p in sorted((seed / RECORDS / kind).rglob("*.yaml"))
     ]
     closed = [t for t in texts if "state: closed" in t[2]]
     running = [t for t in texts if "state: closed" not in t[2]]

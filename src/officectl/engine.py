@@ -114,7 +114,9 @@ def take(
             f"{register.relative(path)}: state: 未知状态 {state!r}（应为：{known}）；"
             "请先改正文件再办理"
         )
-    if action is None or action.create or state not in action.sources:
+    if action is None:
+        raise BadInput(_not_allowed(kind, state, action_name, record_id))
+    if action.create or state not in action.sources:
         raise Refused(_not_allowed(kind, state, action_name, record_id))
     _check_person(register, action, step.person)
     _apply_fields(register, kind, tree, step.fields)
@@ -190,7 +192,7 @@ def _check_person(register: Register, action: Action, person: Person) -> None:
     wanted = "、".join(POSTS.get(post, post) for post in action.posts)
     mine = "、".join(POSTS.get(post, post) for post in sorted(held)) or "无岗位"
     raise Refused(
-        f"{person.label()} 的岗位（{mine}）不能{action.label}；须由{wanted}办理"
+        f"{person.label()}的岗位（{mine}）不能{action.label}；须由{wanted}办理"
     )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from officectl.errors import BadInput, RegisterError
+from officectl.errors import BadInput
 from officectl.register import Person, Register
 
 
@@ -34,7 +34,7 @@ def acting_person(register: Register, by: str | None) -> Person:
             if email
             else "git 未设置 user.email"
         )
-        raise RegisterError(f"不知道是谁在办理：请用 --by 人员编号（{known}）")
+        raise BadInput(f"不知道是谁在办理：请用 --by 人员编号（{known}）")
     return person
 
 

@@ -190,8 +190,8 @@ def list_(
     from officectl import reports
 
     register = open_register(ctx)
-    day = as_of(as_of_text, register) if overdue else None
-    chosen = reports.select(register, kind, state, open_only, day)
+    day = as_of(as_of_text, register)  # checked even when unused: a typo is an error
+    chosen = reports.select(register, kind, state, open_only, day if overdue else None)
     reader = viewer(register, by)
     rows = [reports.list_row(register, e, chosen.late, reader) for e in chosen.entries]
     headers = dict(reports.LIST_HEADERS)
@@ -199,6 +199,14 @@ def list_(
         headers["late"] = "逾期工作日"
     emit(rows, headers, fmt)
     _warn_skipped(chosen.skipped)
+
+
+def _action_label(kind: Any, name: str | None) -> str:
+    """An action as a clerk names it; a commit without officectl's trailer is a hand edit."""
+    if name is None:
+        return "（手工修改）"
+    action = kind.actions.get(name)
+    return action.label if action else name
 
 
 def _warn_skipped(skipped: list[str]) -> None:
@@ -221,11 +229,12 @@ def history(ctx: click.Context, record_id: str, fmt: str, by: str | None) -> Non
     register = open_register(ctx)
     path = register.existing_path(record_id)
     check_may_read(register, record_id, by)
+    kind = register.kind_of_id(record_id)
     rows = [
         {
             "date": commit.date,
             "person": commit.author,
-            "action": commit.trailers.get(gitstore.TRAILER_ACTION, "（手工修改）"),
+            "action": _action_label(kind, commit.trailers.get(gitstore.TRAILER_ACTION)),
             "subject": commit.subject,
             "commit": commit.sha[:10],
         }
