@@ -428,7 +428,7 @@ def test_sync_commits_as_the_clerk_never_the_machine(shared_letter, one_line_err
     office.git("b", "config", "user.email", "wuqiang@jiangcheng-tax.example")
     result = office.run("b", "sync")
 
-    one_line_error(nobody, 4, "--by")
+    one_line_error(nobody, 2, "--by")
     ok(result)
     assert office.git("b", "log", "-1", "--format=%an|%cn|%ce") == (
         "吴强|吴强|wuqiang@jiangcheng-tax.example\n"

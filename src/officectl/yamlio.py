@@ -225,6 +225,12 @@ _AMBIGUOUS = re.compile(
 )
 
 
+# Text a block scalar (|) holds as it is: printable lines, none led by a space.
+_PLAIN_BLOCK = re.compile(
+    r"^(?:[^\s\x00-\x1f\x7f][^\x00-\x09\x0b-\x1f\x7f]*)?(?:\n(?:[^\s\x00-\x1f\x7f][^\x00-\x09\x0b-\x1f\x7f]*)?)*$"
+)
+
+
 def _editor() -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.representer import RoundTripRepresenter
@@ -235,6 +241,9 @@ def _editor() -> Any:
             return True  # a record never shares a value by anchor: each is written out
 
     def represent_str(rep: Any, data: str) -> Any:
+        if "\n" in data and not _PLAIN_BLOCK.match(data):
+            # Tabs or control characters do not survive a block scalar: escape them.
+            return rep.represent_scalar("tag:yaml.org,2002:str", data, style='"')
         if "\n" in data:
             return rep.represent_scalar(
                 "tag:yaml.org,2002:str", LiteralScalarString(data), style="|"
