@@ -215,6 +215,8 @@ class Numbers:
         self.read = read
         self.holders: dict[Hashable, dict[int, set[str]]] = {}
         self.of_record: dict[str, Numbered] = {}
+        # TODO(scale): this parses every record of the kind once per process, which a
+        # decade of outgoing documents makes slow; the numbers belong in the index.
         for summary in reports.read_all(register, kind_name).records:
             found = read(summary.data)
             if found is not None:
