@@ -18,7 +18,7 @@ from pathlib import Path
 
 from officectl import __version__
 from officectl.engine import check_text
-from officectl.index import PARALLEL_FROM, Index, _git_lines, read_blobs
+from officectl.index import PARALLEL_FROM, Index, git_lines, read_blobs
 from officectl.register import RECORDS, SETTINGS, Register
 from officectl.schemas import Finding
 
@@ -55,7 +55,7 @@ def validate_register(register: Register) -> list[Finding]:
     rules = rules_digest(register)
     with Index(register) as index:
         index.db.executescript(_TABLE)
-        head = index._git_state()["head"]
+        head = index.git_state()["head"]
         changed = _changed_since_last_run(index, rules, head)
         _judge_changes(register, index, rules, changed)
         _remember_run(index, rules, head)
@@ -78,7 +78,7 @@ def _changed_since_last_run(index: Index, rules: str, head: str) -> set[str] | N
     last = json.loads(row[0])
     if last.get("rules") != rules:
         return None
-    changed = index._changed_since(last["head"], last.get("staged", ""))
+    changed = index.changed_since(last["head"], last.get("staged", ""))
     if changed is None:
         return None
     return changed
@@ -88,7 +88,7 @@ def _judge_changes(
     register: Register, index: Index, rules: str, changed: set[str] | None
 ) -> None:
     """Judge what changed (None: everything) not yet judged under ``rules``."""
-    blobs = index._index_blobs(changed)
+    blobs = index.index_blobs(changed)
     judged = dict(
         index.db.execute("SELECT path, blob FROM judgements WHERE rules = ?", (rules,))
     )
@@ -111,7 +111,7 @@ def _judge_changes(
 
 
 def _remember_run(index: Index, rules: str, head: str) -> None:
-    staged = _git_lines(
+    staged = git_lines(
         index.root, "diff", "--cached", "--name-only", "-z", "--", RECORDS
     )
     value = json.dumps({"rules": rules, "head": head, "staged": "\0".join(staged)})
@@ -143,7 +143,7 @@ def validate_files(register: Register, files: Iterable[Path]) -> list[Finding]:
 
 def _working_changes(register: Register) -> set[str]:
     """Record files whose working copy differs from git's index, or that git lacks."""
-    entries = _git_lines(
+    entries = git_lines(
         register.root,
         "status",
         "--porcelain=v1",

@@ -93,7 +93,7 @@ class Index:
 
     def refresh(self) -> None:
         """Bring the index up to what git holds, reading only what changed."""
-        state = self._git_state()
+        state = self.git_state()
         stored = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
         if all(stored.get(key) == value for key, value in state.items()):
             return
@@ -101,8 +101,8 @@ class Index:
         if stored.get("version") != SCHEMA_VERSION or not previous_head:
             changed: set[str] | None = None
         else:
-            changed = self._changed_since(previous_head, stored.get("staged", ""))
-        staged = _git_lines(
+            changed = self.changed_since(previous_head, stored.get("staged", ""))
+        staged = git_lines(
             self.root, "diff", "--cached", "--name-only", "-z", "--", RECORDS
         )
         self._update(changed)
@@ -113,7 +113,7 @@ class Index:
         )
         self.db.execute("COMMIT")
 
-    def _git_state(self) -> dict[str, str]:
+    def git_state(self) -> dict[str, str]:
         from officectl.gitstore import head
 
         git_index = self.root / ".git" / "index"
@@ -128,13 +128,13 @@ class Index:
             "index": index_stamp,
         }
 
-    def _changed_since(
+    def changed_since(
         self, previous_head: str, previously_staged: str
     ) -> set[str] | None:
         """Paths that may differ from what was indexed; None when history is unknown."""
         try:
             changed = set(
-                _git_lines(
+                git_lines(
                     self.root,
                     "diff",
                     "--name-only",
@@ -150,14 +150,12 @@ class Index:
             return None  # the old HEAD is gone (a rewritten history): read everything
         changed.update(filter(None, previously_staged.split("\0")))
         changed.update(
-            _git_lines(
-                self.root, "diff", "--cached", "--name-only", "-z", "--", RECORDS
-            )
+            git_lines(self.root, "diff", "--cached", "--name-only", "-z", "--", RECORDS)
         )
         return changed
 
     def _update(self, changed: set[str] | None) -> None:
-        blobs = self._index_blobs(changed)
+        blobs = self.index_blobs(changed)
         known = dict(self.db.execute("SELECT path, blob FROM records").fetchall())
         if changed is None:
             gone = set(known) - set(blobs)
@@ -185,14 +183,14 @@ class Index:
         )
         self.db.execute("COMMIT")
 
-    def _index_blobs(self, paths: set[str] | None) -> dict[str, str]:
+    def index_blobs(self, paths: set[str] | None) -> dict[str, str]:
         """Path → blob id of record files in git's index (all, or just ``paths``)."""
         if paths is not None and not paths:
             return {}
         if paths is None or len(paths) > 500:
-            lines = _git_lines(self.root, "ls-files", "-s", "-z", "--", RECORDS)
+            lines = git_lines(self.root, "ls-files", "-s", "-z", "--", RECORDS)
         else:
-            lines = _git_lines(self.root, "ls-files", "-s", "-z", "--", *sorted(paths))
+            lines = git_lines(self.root, "ls-files", "-s", "-z", "--", *sorted(paths))
         blobs = {}
         for line in lines:
             meta, _, path = line.partition("\t")
@@ -401,7 +399,7 @@ def _iso(value: Any) -> str:
     return "" if converted is None else str(converted)
 
 
-def _git_lines(root: Path, *args: str, stdin: str | None = None) -> list[str]:
+def git_lines(root: Path, *args: str, stdin: str | None = None) -> list[str]:
     result = subprocess.run(
         ["git", *args],
         cwd=root,
