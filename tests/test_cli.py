@@ -7,6 +7,7 @@ import io
 import json
 import subprocess
 from importlib.metadata import version
+from pathlib import Path
 
 import pytest
 
@@ -410,3 +411,13 @@ def test_flow_prints_a_table_and_a_state_diagram(cli):
 
 def test_flow_of_an_unknown_kind(cli, one_line_error):
     one_line_error(cli("flow", "telegram"), 2, "telegram", "letter")
+
+
+def test_readme_command_reference_is_the_help_of_today():
+    from officectl import readme
+
+    text = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+
+    assert readme.update(text) == text, (
+        "the README's command reference is stale: make readme"
+    )
