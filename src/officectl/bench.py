@@ -248,7 +248,12 @@ def measure(register: Path, repeat: int, heavy: bool) -> list[Result]:
     vs_ls(f"`show {record}`", officectl(register, "show", record))
     vs_ls(f"`history {record}`", officectl(register, "history", record))
 
-    results += _writes(register, repeat)
+    writes = _writes(register, repeat)
+    step = writes[1].seconds + writes[2].seconds
+    results += [
+        *writes,
+        Result("one `new` + one `do`", step, "ls-files", step / ls_files),
+    ]
     results += _validation(register, repeat, heavy, drop_index, ls_files)
     return results
 
