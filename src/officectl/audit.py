@@ -38,9 +38,9 @@ from pathlib import Path
 from typing import Any
 
 from officectl import gitstore, ids, yamlio
+from officectl.engine import post_refusal
 from officectl.errors import BadInput, RegisterError
 from officectl.register import (
-    POSTS,
     SETTINGS,
     Person,
     Register,
@@ -443,15 +443,9 @@ class _Replay:
                 step.sha, path, f"{kind.label}流程中没有动作 {action_name}"
             )
         elif action is not None and person is not None and self.roster is not None:
-            held = self.roster.posts_of(person)
-            if not held & set(action.posts):
-                mine = "、".join(POSTS.get(p, p) for p in sorted(held)) or "无岗位"
-                wanted = "、".join(POSTS.get(p, p) for p in action.posts)
-                yield AuditFinding(
-                    step.sha,
-                    path,
-                    f"{person.label()}的岗位（{mine}）不能{action.label}；须由{wanted}办理",
-                )
+            refusal = post_refusal(self.roster, action, person)
+            if refusal:
+                yield AuditFinding(step.sha, path, refusal)
         yield from self._new_problems(step, change)
 
     def _entry(

@@ -18,7 +18,7 @@ from typing import Any
 from officectl import gitstore, yamlio
 from officectl.errors import BadInput, Refused
 from officectl.kinds import rules_of
-from officectl.register import POSTS, Person, Register
+from officectl.register import POSTS, Person, Register, Settings
 from officectl.schemas import Finding, SchemaSet
 from officectl.workflow import Action, Kind, Limit
 
@@ -186,14 +186,19 @@ def _not_allowed(kind: Kind, state: str, name: str, record_id: str) -> str:
 
 
 def _check_person(register: Register, action: Action, person: Person) -> None:
-    held = register.settings.posts_of(person)
+    refusal = post_refusal(register.settings, action, person)
+    if refusal:
+        raise Refused(refusal)
+
+
+def post_refusal(settings: Settings, action: Action, person: Person) -> str:
+    """Why ``person`` may not take ``action`` under ``settings``' roster; "" if they may."""
+    held = settings.posts_of(person)
     if held & set(action.posts):
-        return
+        return ""
     wanted = "、".join(POSTS.get(post, post) for post in action.posts)
     mine = "、".join(POSTS.get(post, post) for post in sorted(held)) or "无岗位"
-    raise Refused(
-        f"{person.label()}的岗位（{mine}）不能{action.label}；须由{wanted}办理"
-    )
+    return f"{person.label()}的岗位（{mine}）不能{action.label}；须由{wanted}办理"
 
 
 def _require(kind: Kind, action: Action, tree: Any) -> None:
