@@ -350,7 +350,7 @@ def test_send_overdue_from_the_library(overdue_register, smtp):
     set_mail(overdue_register, smtp.port, CONTACTS)
     register = Register(overdue_register)
     day = dt.date.fromisoformat(AS_OF)
-    entries, _ = reports.running(register)
+    entries, _ = reports.running(register, day, 3)
     items = reports.due_items(register, entries, day, 3, None)
 
     lines = mail.send_overdue(register, items, day)

@@ -10,13 +10,15 @@ command while doing nothing a plain subprocess does not, so neither is used.
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from officectl.errors import RegisterError
+
+if TYPE_CHECKING:
+    import subprocess  # imported where git runs: reading HEAD needs none of it
 
 TRAILER_RECORD = "Officectl-Record"
 TRAILER_ACTION = "Officectl-Action"
@@ -24,8 +26,7 @@ TRAILER_PERSON = "Officectl-Person"
 TRAILER_BEHALF = "Officectl-On-Behalf-Of"
 
 
-@dataclass(frozen=True)
-class Identity:
+class Identity(NamedTuple):
     """Who a commit is by, and when in the office's time zone (ISO 8601, or git's now)."""
 
     name: str
@@ -44,8 +45,7 @@ class Identity:
         return env
 
 
-@dataclass(frozen=True)
-class Commit:
+class Commit(NamedTuple):
     sha: str
     author: str
     email: str
@@ -56,6 +56,8 @@ class Commit:
 
 def _run(root: Path, *args: str, env: dict[str, str] | None = None) -> str:
     """Run git in ``root``; its output as text, or :class:`RegisterError` naming why."""
+    import subprocess
+
     result = subprocess.run(
         ["git", *args],
         cwd=root,
@@ -71,6 +73,8 @@ def _run(root: Path, *args: str, env: dict[str, str] | None = None) -> str:
 
 
 def _succeeds(root: Path, *args: str) -> bool:
+    import subprocess
+
     result = subprocess.run(["git", *args], cwd=root, capture_output=True, check=False)
     return result.returncode == 0
 
@@ -194,6 +198,8 @@ def log(root: Path, path: str) -> list[Commit]:
 
 def config_email(root: Path) -> str:
     """git's ``user.email`` for this repository, or ``""`` when none is set."""
+    import subprocess
+
     result = subprocess.run(
         ["git", "config", "user.email"], cwd=root, capture_output=True, check=False
     )
@@ -252,6 +258,8 @@ class BatchCommits:
         self.count += 1
 
     def flush(self) -> None:
+        import subprocess
+
         if not self.count:
             return
         result = subprocess.run(
@@ -294,6 +302,8 @@ def call(
     stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run git in ``root`` and return the finished process, whatever its exit status."""
+    import subprocess
+
     return subprocess.run(
         ["git", *args],
         cwd=root,
@@ -396,6 +406,8 @@ class Blobs:
     """
 
     def __init__(self, root: Path, env: dict[str, str] | None = None) -> None:
+        import subprocess
+
         self.process = subprocess.Popen(
             ["git", "cat-file", "--batch"],
             cwd=root,
@@ -432,8 +444,7 @@ class Blobs:
         self.close()
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """One file a commit changed: its old and new object ids (all zeros: absent)."""
 
     path: str
@@ -441,8 +452,7 @@ class Change:
     new: str
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """One commit as the audit reads it: who, trailers, parents, files changed.
 
     For a merge commit, ``against`` holds one list of changes per parent.
@@ -472,6 +482,8 @@ def walk(
     One ``git log`` streams the whole history; a merge is listed once per parent
     (``-m``) so that a merge that dropped one side's change shows it.
     """
+    import subprocess
+
     signature = "%G?" if signatures else ""
     fields = ["%H", "%P", "%an", "%ae", signature, "%(trailers:only,unfold)"]
     command = [

@@ -12,19 +12,18 @@ index loses nothing: the next command rebuilds it, on both cores.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sqlite3
-import subprocess
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from officectl import yamlio
 from officectl.errors import RegisterError
 from officectl.register import RECORDS, Register
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
+_ISO_DAY = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
 PARALLEL_FROM = 2000  # below this many records to read, one process is faster
 
 _TABLES = """
@@ -34,17 +33,25 @@ CREATE TABLE IF NOT EXISTS records (
     title TEXT, unit TEXT, handler TEXT, problem TEXT
 );
 CREATE INDEX IF NOT EXISTS records_kind ON records (kind, state);
+CREATE INDEX IF NOT EXISTS records_problem ON records (path) WHERE problem != '';
 CREATE TABLE IF NOT EXISTS deadlines (
     path TEXT NOT NULL, position INTEGER, limit_name TEXT, label TEXT,
     start TEXT, due TEXT, done TEXT, provisional INTEGER
 );
 CREATE INDEX IF NOT EXISTS deadlines_path ON deadlines (path);
-CREATE INDEX IF NOT EXISTS deadlines_open ON deadlines (due) WHERE done IS NULL;
+CREATE TABLE IF NOT EXISTS running (
+    path TEXT NOT NULL, position INTEGER, id TEXT, kind TEXT, state TEXT, title TEXT,
+    unit TEXT, handler TEXT, limit_name TEXT, label TEXT, start TEXT, due TEXT,
+    provisional INTEGER
+);
+CREATE INDEX IF NOT EXISTS running_path ON running (path);
 """
+# ``running`` repeats, for every limit still running, what the overdue report shows
+# of it and its record: a thousand rows read in one go, where looking each up among
+# ten years of closed limits and records costs a hundred times more.
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """One record as the index knows it."""
 
     path: str
@@ -98,14 +105,15 @@ class Index:
         if all(stored.get(key) == value for key, value in state.items()):
             return
         previous_head = stored.get("head", "")
-        if stored.get("version") != SCHEMA_VERSION or not previous_head:
+        rebuild = stored.get("version") != SCHEMA_VERSION
+        if rebuild or not previous_head:
             changed: set[str] | None = None
         else:
             changed = self.changed_since(previous_head, stored.get("staged", ""))
         staged = git_lines(
             self.root, "diff", "--cached", "--name-only", "-z", "--", RECORDS
         )
-        self._update(changed)
+        self._update(changed, rebuild)
         state["staged"] = "\0".join(staged)
         self.db.execute("BEGIN IMMEDIATE")
         self.db.executemany(
@@ -154,9 +162,15 @@ class Index:
         )
         return changed
 
-    def _update(self, changed: set[str] | None) -> None:
+    def _update(self, changed: set[str] | None, rebuild: bool = False) -> None:
         blobs = self.index_blobs(changed)
         known = dict(self.db.execute("SELECT path, blob FROM records").fetchall())
+        if rebuild:  # written by another version of officectl: read everything again
+            known = {}
+            self.db.execute("BEGIN IMMEDIATE")
+            for table in ("records", "deadlines", "running"):
+                self.db.execute(f"DELETE FROM {table}")
+            self.db.execute("COMMIT")
         if changed is None:
             gone = set(known) - set(blobs)
         else:
@@ -169,17 +183,27 @@ class Index:
         stale = [(path,) for path in gone | {path for path, _ in wanted}]
         self.db.execute("BEGIN IMMEDIATE")
         if len(stale) == len(known) and changed is None:
-            self.db.execute("DELETE FROM records")
-            self.db.execute("DELETE FROM deadlines")
+            for table in ("records", "deadlines", "running"):
+                self.db.execute(f"DELETE FROM {table}")
         else:
-            self.db.executemany("DELETE FROM records WHERE path = ?", stale)
-            self.db.executemany("DELETE FROM deadlines WHERE path = ?", stale)
+            for table in ("records", "deadlines", "running"):
+                self.db.executemany(f"DELETE FROM {table} WHERE path = ?", stale)
         self.db.executemany(
             "INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?)", [r for r, _ in rows]
         )
         self.db.executemany(
             "INSERT INTO deadlines VALUES (?,?,?,?,?,?,?,?)",
             [limit for _, limits in rows for limit in limits],
+        )
+        self.db.executemany(
+            "INSERT INTO running VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (path, position, *record[2:8], name, label, start, due, provisional)
+                for record, limits in rows
+                if not record[8]
+                for path, position, name, label, start, due, done, provisional in limits
+                if done is None
+            ],
         )
         self.db.execute("COMMIT")
 
@@ -205,23 +229,25 @@ class Index:
         kind: str | None = None,
         finished: dict[str, set[str]] | None = None,
         running_limits_only: bool = False,
+        due_before: dt.date | None = None,
     ) -> list[Entry]:
         """Records with their time limits, in kind and id order.
 
         ``finished`` maps kinds to their final states, whose records are left out;
         ``running_limits_only`` keeps just records with a limit still running, which is
-        all the overdue report needs from a register of mostly closed cases.
+        all the overdue report needs from a register of mostly closed cases, and
+        ``due_before`` just those of their limits due before that day.
         """
-        where, args = self._filters(kind, finished)
         if running_limits_only:
-            where.append("path IN (SELECT path FROM deadlines WHERE done IS NULL)")
+            return self._running(kind, finished or {}, due_before)
+        where, args = self._filters(kind, finished)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         records = self.db.execute(
             "SELECT path, id, kind, state, title, unit, handler, problem FROM records "
             f"{clause} ORDER BY kind, id",
             args,
         ).fetchall()
-        limits = self._limits({row[0] for row in records}, running_limits_only)
+        limits = self._limits({row[0] for row in records})
         return [
             Entry(
                 path,
@@ -259,18 +285,58 @@ class Index:
                 args += [name, *sorted(states)]
         return where, args
 
-    def _limits(
-        self, paths: set[str], running_only: bool
-    ) -> dict[str, list[dict[str, Any]]]:
-        query = (
-            "SELECT path, limit_name, label, start, due, done, provisional FROM deadlines"
-            + (" WHERE done IS NULL" if running_only else "")
-            + " ORDER BY path, position"
-        )
+    def _running(
+        self, kind: str | None, finished: dict[str, set[str]], before: dt.date | None
+    ) -> list[Entry]:
+        """Open records with a limit still running, with just those limits."""
+        where, args = [], []
+        if kind:
+            where.append("kind = ?")
+            args.append(kind)
+        if before is not None:
+            # A due date not written as ISO text is left for the caller to judge.
+            where.append(f"(substr(due, 1, 10) < ? OR due NOT GLOB '{_ISO_DAY}*')")
+            args.append(before.isoformat())
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        rows = self.db.execute(
+            "SELECT kind, id, position, path, state, title, unit, handler, "
+            "limit_name, label, start, due, provisional FROM running" + clause,
+            args,
+        ).fetchall()
+        rows.sort()
+        records: dict[str, tuple[str, str, str, str, str, str]] = {}
         limits: dict[str, list[dict[str, Any]]] = {}
-        for path, name, label, start, due, done, provisional in self.db.execute(query):
-            if path not in paths:
+        for row in rows:
+            rkind, rid, _, path, state, title, unit, handler = row[:8]
+            if state in finished.get(rkind, ()):
                 continue
+            records.setdefault(path, (rid, rkind, state, title, unit, handler))
+            name, label, start, due, provisional = row[8:]
+            limit = {"limit": name, "label": label, "start": start, "due": due}
+            if provisional:
+                limit["provisional"] = True
+            limits.setdefault(path, []).append(limit)
+        return [
+            Entry(
+                path, rid, rkind, state, title, unit, handler, "", tuple(limits[path])
+            )
+            for path, (rid, rkind, state, title, unit, handler) in records.items()
+        ]
+
+    def _limits(self, paths: set[str]) -> dict[str, list[dict[str, Any]]]:
+        rows = []
+        wanted = sorted(paths)
+        for first in range(0, len(wanted), 500):
+            chunk = wanted[first : first + 500]
+            marks = ",".join("?" * len(chunk))
+            rows += self.db.execute(
+                "SELECT path, position, limit_name, label, start, due, done, "
+                f"provisional FROM deadlines WHERE path IN ({marks})",
+                chunk,
+            ).fetchall()
+        rows.sort(key=lambda row: (row[0], row[1]))
+        limits: dict[str, list[dict[str, Any]]] = {}
+        for path, _, name, label, start, due, done, provisional in rows:
             entry: dict[str, Any] = {"limit": name, "label": label, "start": start}
             entry["due"] = due
             if done is not None:
@@ -316,6 +382,8 @@ def _parse_chunk(
 
 def read_blobs(root: Path, blobs: Sequence[str]) -> Iterator[str]:
     """The text of each blob, in order, through one ``git cat-file --batch``."""
+    import subprocess
+
     if not blobs:
         return
     process = subprocess.Popen(
@@ -347,6 +415,8 @@ def read_blobs(root: Path, blobs: Sequence[str]) -> Iterator[str]:
 def _row(
     path: str, blob: str, text: str, titles: dict[str, str]
 ) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
+    from officectl import yamlio
+
     try:
         data, _ = yamlio.loads(text, path)
     except yamlio.YamlError as err:
@@ -395,11 +465,15 @@ def _text(value: Any) -> str:
 
 
 def _iso(value: Any) -> str:
+    from officectl import yamlio
+
     converted = yamlio.to_json(value)
     return "" if converted is None else str(converted)
 
 
 def git_lines(root: Path, *args: str, stdin: str | None = None) -> list[str]:
+    import subprocess
+
     result = subprocess.run(
         ["git", *args],
         cwd=root,

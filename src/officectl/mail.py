@@ -222,7 +222,7 @@ def _text(
     as_of: dt.date,
     soon: int,
 ) -> str:
-    from tabulate import tabulate
+    from officectl.tables import text_table
 
     headers = _columns()
     parts = [
@@ -233,8 +233,11 @@ def _text(
     ]
     for title, chosen in _sections(items, soon):
         rows = reports.overdue_rows(chosen)
-        body = [[row[key] for key in headers] for row in rows]
-        table = tabulate(body, headers=list(headers.values()), tablefmt="simple")
+        body = [
+            ["" if row[key] is None else str(row[key]) for key in headers]
+            for row in rows
+        ]
+        table = text_table(list(headers.values()), body)
         parts += ["", f"{title}：{len(chosen)} 项", "", table if chosen else "（无）"]
     parts += [
         "",

@@ -17,12 +17,10 @@ import datetime as dt
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from officectl import yamlio
 from officectl.errors import BadInput, NotFound, RegisterError
 from officectl.resources import default_dir
 
@@ -52,8 +50,7 @@ POSTS = {
 }
 
 
-@dataclass(frozen=True)
-class Person:
+class Person(NamedTuple):
     id: str
     name: str
     posts: tuple[str, ...]
@@ -64,8 +61,7 @@ class Person:
         return f"{self.name}（{self.id}）"
 
 
-@dataclass(frozen=True)
-class Unit:
+class Unit(NamedTuple):
     """A department of the bureau, or a lower bureau cases are transferred to."""
 
     id: str
@@ -74,15 +70,14 @@ class Unit:
     lower: bool = False
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     office: str
     bureau: str
     fonds: str
     timezone: str
     people: dict[str, Person]
     units: dict[str, Unit]
-    raw: dict[str, Any] = field(repr=False, default_factory=dict)
+    raw: dict[str, Any]
 
     def person(self, person_id: str) -> Person:
         try:
@@ -187,16 +182,41 @@ class Register:
     def find(cls, start: Path | None = None) -> Register:
         return cls(find_root(start))
 
+    # The roster, the workflows and the calendar are kept parsed between runs
+    # (officectl.snapshot), each keyed by the files it is read from.
+
     @cached_property
     def settings(self) -> Settings:
+        from officectl.snapshot import cached
+
+        return cached(self.root, "settings", [self.root / SETTINGS], self._settings)
+
+    def _settings(self) -> Settings:
+        from officectl import yamlio
+
         data, _ = yamlio.load_file(self.root / SETTINGS, SETTINGS)
         return parse_settings(data, SETTINGS)
 
     @cached_property
     def calendar(self) -> OfficeCalendar:
+        from importlib.util import find_spec
+
+        from officectl.snapshot import cached
+
+        package = find_spec("chinese_calendar")
+        origin = package.origin if package else None
+        tables = [Path(origin).with_name("constants.py")] if origin else []
+        sources = [self.root / "calendar.yaml", *tables]
+        return cached(self.root, "calendar", sources, self._calendar)
+
+    def _calendar(self) -> OfficeCalendar:
         from officectl.workdays import OfficeCalendar
 
-        return OfficeCalendar.load(self.root / "calendar.yaml")
+        calendar = OfficeCalendar.load(self.root / "calendar.yaml")
+        # Count every official year and the next two now, so the kept copy answers
+        # without importing the package's tables again.
+        calendar.prepare(max(calendar.last_official_year, dt.date.today().year) + 2)
+        return calendar
 
     def today(self) -> dt.date:
         return self.now().date()
@@ -216,9 +236,13 @@ class Register:
 
     @cached_property
     def kinds(self) -> dict[str, Kind]:
+        from officectl.snapshot import cached
         from officectl.workflow import load_kinds
 
-        return load_kinds(self.folder("workflows"))
+        folders = self.folder("workflows")
+        files = [path for folder in folders for path in sorted(folder.glob("*.yaml"))]
+        sources = [self.root / "workflows", *folders, *files]
+        return cached(self.root, "kinds", sources, lambda: load_kinds(folders))
 
     def kind(self, name: str) -> Kind:
         try:

@@ -10,28 +10,24 @@ few jobs that need whole records (forms, numbering, the demo).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-from officectl import yamlio
 from officectl.index import Entry
 from officectl.register import Person, Register
 from officectl.workflow import Kind
 
 
-@dataclass(frozen=True)
-class Summary:
+class Summary(NamedTuple):
     """One record as reports see it: the plain data and where it came from."""
 
     id: str
     kind: str
     state: str
     path: str
-    data: dict[str, Any] = field(repr=False)
+    data: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class DueItem:
+class DueItem(NamedTuple):
     """One open time limit that is overdue or falls due soon."""
 
     record: str
@@ -53,8 +49,7 @@ class DueItem:
         return self.days_late > 0 or self.days_left < 0
 
 
-@dataclass
-class Reading:
+class Reading(NamedTuple):
     """The records read, and the files that could not be read (named, not fatal)."""
 
     records: list[Summary]
@@ -62,6 +57,8 @@ class Reading:
 
 
 def read_all(register: Register, kind: str | None = None) -> Reading:
+    from officectl import yamlio
+
     records, skipped = [], []
     if kind is not None:
         register.kind(kind)
@@ -152,8 +149,7 @@ def may_see_classified(register: Register, viewer: Person | None) -> bool:
     return viewer is not None and bool(register.settings.posts_of(viewer) & PRIVILEGED)
 
 
-@dataclass(frozen=True)
-class Selection:
+class Selection(NamedTuple):
     """Records chosen from the index, and the files that could not be read."""
 
     entries: list[Entry]
@@ -176,7 +172,10 @@ def select(
     finished = final_states(register) if open_only or overdue_on else None
     with open_index(register) as index:
         entries = index.entries(
-            kind, finished, running_limits_only=overdue_on is not None
+            kind,
+            finished,
+            running_limits_only=overdue_on is not None,
+            due_before=overdue_on,
         )
     skipped = [e.problem for e in entries if e.problem]
     entries = [e for e in entries if not e.problem]
@@ -260,13 +259,29 @@ def final_states(register: Register) -> dict[str, set[str]]:
     }
 
 
-def running(register: Register) -> tuple[list[Entry], list[str]]:
-    """Open records with a limit still running, for the overdue report and chasing."""
+def running(
+    register: Register, as_of: dt.date, soon: int
+) -> tuple[list[Entry], list[str]]:
+    """Open records with a limit that may be overdue on ``as_of`` or due within
+    ``soon`` working days (-1: overdue only), for the overdue report and chasing."""
     from officectl.index import open_index
 
     with open_index(register) as index:
-        entries = index.entries(None, final_states(register), running_limits_only=True)
+        entries = index.entries(
+            None,
+            final_states(register),
+            running_limits_only=True,
+            due_before=horizon(register, as_of, soon),
+        )
         return entries, index.problems()
+
+
+def horizon(register: Register, as_of: dt.date, soon: int) -> dt.date:
+    """The first day a report as of ``as_of`` looking ``soon`` working days ahead
+    leaves out: a limit due on it or later is neither overdue nor due soon."""
+    if soon < 0:
+        return as_of  # overdue only: due before today (and a working day late)
+    return register.calendar.add_workdays(as_of, soon + 1).date
 
 
 def due_items(
@@ -277,6 +292,8 @@ def due_items(
     viewer: Person | None,
 ) -> list[DueItem]:
     """Open limits overdue on ``as_of``, and those due within ``soon`` working days."""
+    calendar = register.calendar
+    counted: dict[dt.date, tuple[int, int]] = {}  # limits share few due dates
     items = []
     for entry in entries:
         kind = register.kinds.get(entry.kind)
@@ -284,11 +301,16 @@ def due_items(
             continue
         hidden = kind.confidential and not may_see_classified(register, viewer)
         for deadline in entry.deadlines:
-            if "done" in deadline:
+            due_day = None if "done" in deadline else day_of(deadline.get("due"))
+            if due_day is None:
                 continue
-            item = _item(register, kind, entry, deadline, as_of, hidden)
-            if item is not None and (item.overdue or item.days_left <= soon):
-                items.append(item)
+            if due_day not in counted:
+                late = calendar.workdays_late(due_day, as_of)
+                left = -1 if due_day < as_of else calendar.workdays_late(as_of, due_day)
+                counted[due_day] = late, left
+            late, left = counted[due_day]
+            if late > 0 or left <= soon:  # overdue (left < 0 too), or due soon
+                items.append(_item(register, kind, entry, deadline, late, left, hidden))
     return sorted(items, key=lambda i: (i.department, i.person, str(i.due), i.record))
 
 
@@ -297,16 +319,10 @@ def _item(
     kind: Kind,
     entry: Entry,
     deadline: dict[str, Any],
-    as_of: dt.date,
+    late: int,
+    left: int,
     hidden: bool,
-) -> DueItem | None:
-    due = deadline.get("due")
-    due_day = day_of(due)
-    if due_day is None:
-        return None
-    calendar = register.calendar
-    late = calendar.workdays_late(due_day, as_of)
-    left = -1 if due_day < as_of else calendar.workdays_late(as_of, due_day)
+) -> DueItem:
     limit = kind.limits.get(str(deadline.get("limit")))
     owner = limit.owner if limit else "handler"
     department, person = _owner(register, entry.unit, entry.handler, owner)
@@ -319,7 +335,7 @@ def _item(
         state=kind.state_label(entry.state),
         limit=str(deadline.get("label") or deadline.get("limit")),
         start=deadline.get("start"),
-        due=due,
+        due=deadline.get("due"),
         days_late=late,
         days_left=left,
         department=department,

@@ -39,31 +39,62 @@ from __future__ import annotations
 
 import bisect
 import datetime
+import functools
 import pathlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
-
-import chinese_calendar
-import yaml
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from officectl.errors import OfficeError
 
-try:
-    from yaml import CSafeLoader as _BaseLoader
-except ImportError:  # PyYAML built without libyaml
-    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment, unused-ignore]
+if TYPE_CHECKING:
+    import yaml
 
-# The package's tables map date -> English holiday name; a make-up day carries the name
-# of the holiday it pays for. Its flag for swapped rest days ("in lieu") is deliberately
-# unused: it marks days off, not 补班 (field case C3).
-_PACKAGE_HOLIDAYS: dict[datetime.date, str] = chinese_calendar.holidays
-_PACKAGE_WORKDAYS: dict[datetime.date, str] = chinese_calendar.workdays
-_PACKAGE_DAYS = (*_PACKAGE_HOLIDAYS, *_PACKAGE_WORKDAYS)
-_PACKAGE_YEARS = range(
-    min(day.year for day in _PACKAGE_DAYS), max(day.year for day in _PACKAGE_DAYS) + 1
-)
+
+class _Package(NamedTuple):
+    """The ``chinesecalendar`` tables: date -> English holiday name, and its years.
+
+    A make-up day carries the name of the holiday it pays for. The package's flag for
+    swapped rest days ("in lieu") is deliberately unused: it marks days off, not 补班
+    (field case C3).
+    """
+
+    holidays: dict[datetime.date, str]
+    workdays: dict[datetime.date, str]
+    years: range
+
+
+@functools.cache
+def _package() -> _Package:
+    """The package's tables, imported on first use (a calendar read back from the
+    register's snapshot never needs them for the years it has counted already)."""
+    import chinese_calendar
+
+    days = (*chinese_calendar.holidays, *chinese_calendar.workdays)
+    years = range(min(day.year for day in days), max(day.year for day in days) + 1)
+    return _Package(chinese_calendar.holidays, chinese_calendar.workdays, years)
+
+
+@functools.cache
+def _yaml() -> tuple[Any, Any, Any]:
+    """PyYAML, its safe loader, and a loader that leaves dates as text.
+
+    Without the last, PyYAML turns 2027-02-30 into a ValueError with no hint of which
+    entry; with it, a bad date is named precisely.
+    """
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it
+
+    class DateAsTextLoader(base):  # type: ignore[valid-type, misc]
+        pass
+
+    DateAsTextLoader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP_TAG]
+        for first, resolvers in base.yaml_implicit_resolvers.items()
+    }
+    return yaml, base, DateAsTextLoader
+
 
 _CHINESE_NAMES = {
     "New Year's Day": "元旦",
@@ -84,17 +115,6 @@ _DATE_TEXT = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
 
-class _DateAsTextLoader(_BaseLoader):
-    """Safe loader that leaves dates as text, so a bad one can be named precisely."""
-
-
-# Without this, PyYAML turns 2027-02-30 into a ValueError with no hint of which entry.
-_DateAsTextLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP_TAG]
-    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
-}
-
-
 class CalendarFileError(OfficeError):
     """The office calendar file cannot be read: names the file, the line and the fix."""
 
@@ -106,16 +126,14 @@ class CalendarFileError(OfficeError):
         super().__init__(f"{where}: {message}")
 
 
-@dataclass(frozen=True)
-class Due:
+class Due(NamedTuple):
     """A computed deadline; ``provisional`` when it rests on a year with no notice."""
 
     date: datetime.date
     provisional: bool
 
 
-@dataclass(frozen=True)
-class DayInfo:
+class DayInfo(NamedTuple):
     """One day of a month view.
 
     ``name`` is the holiday's Chinese name, ``补班`` for a make-up working day,
@@ -149,6 +167,7 @@ class OfficeCalendar:
         self._holidays = frozenset(holidays)
         self._workdays = frozenset(workdays)
         self._complete_years = frozenset(complete_years)
+        self._package_years = _package().years
         self.source = source
         self.provisional_years: set[int] = set()
         self._workdays_by_year: dict[int, list[int]] = {}
@@ -178,12 +197,12 @@ class OfficeCalendar:
 
     def is_official(self, year: int) -> bool:
         """Whether ``year`` has official data, from the package or the office file."""
-        return year in _PACKAGE_YEARS or year in self._complete_years
+        return year in self._package_years or year in self._complete_years
 
     @property
     def last_official_year(self) -> int:
         """The latest year with official data, from the package or the office file."""
-        return max([_PACKAGE_YEARS[-1], *self._complete_years])
+        return max([self._package_years[-1], *self._complete_years])
 
     def add_workdays(self, start: datetime.date, n: int) -> Due:
         """The ``n``-th working day after ``start``; ``start`` itself is never counted.
@@ -260,9 +279,10 @@ class OfficeCalendar:
             return True
         if day in self._holidays:
             return False
-        if day in _PACKAGE_WORKDAYS:
+        package = _package()
+        if day in package.workdays:
             return True
-        if day in _PACKAGE_HOLIDAYS:
+        if day in package.holidays:
             return False
         return day.weekday() < 5
 
@@ -270,12 +290,20 @@ class OfficeCalendar:
         """Why a day is what it is, in the words of a Chinese wall calendar."""
         if day in self._holidays:
             return OFFICE_HOLIDAY_NAME
-        if day in self._workdays or day in _PACKAGE_WORKDAYS:
+        package = _package()
+        if day in self._workdays or day in package.workdays:
             return MAKE_UP_DAY_NAME
-        if day in _PACKAGE_HOLIDAYS:
-            english = _PACKAGE_HOLIDAYS[day]
+        if day in package.holidays:
+            english = package.holidays[day]
             return _CHINESE_NAMES.get(english, english)
         return WEEKEND_NAME if day.weekday() >= 5 else ""
+
+    def prepare(self, last_year: int) -> None:
+        """Count the working days of every year from the first official one through
+        ``last_year`` now, so a copy of this calendar kept between runs
+        (officectl.snapshot) answers for them without the package's tables."""
+        for year in range(self._package_years.start, last_year + 1):
+            self._workday_ordinals(year)
 
     def _workday_ordinals(self, year: int) -> list[int]:
         """The sorted ordinals of a year's working days, built once per year."""
@@ -304,7 +332,8 @@ class OfficeCalendar:
 
     def _touch(self, first_year: int, last_year: int) -> bool:
         """Record the years without official data in a span; True if there were any."""
-        if first_year in _PACKAGE_YEARS and last_year in _PACKAGE_YEARS:
+        official = self._package_years
+        if first_year in official and last_year in official:
             return False  # the common case, kept cheap for bulk counting
 
         provisional = False
@@ -331,8 +360,9 @@ def _parse_calendar_file(
     path: pathlib.Path, text: str
 ) -> tuple[set[datetime.date], set[datetime.date], set[int]]:
     """The holidays, make-up days and complete years a calendar file declares."""
+    yaml, _, date_as_text = _yaml()
     try:
-        data = yaml.load(text, Loader=_DateAsTextLoader)
+        data = yaml.load(text, Loader=date_as_text)
     except yaml.YAMLError as exc:
         # PyYAML's own message spans several lines; a clerk needs one.
         mark = getattr(exc, "problem_mark", None)
@@ -480,7 +510,8 @@ def _line_of_node(text: str, where: _Where) -> int | None:
     Only the error path calls this, so composing the file a second time costs nothing
     that matters; the loaded data itself carries no line numbers.
     """
-    node: yaml.Node | None = yaml.compose(text, Loader=_BaseLoader)
+    pyyaml, base, _ = _yaml()
+    node: yaml.Node | None = pyyaml.compose(text, Loader=base)
     line = None
     for step in where:
         node, mark = _child(node, step)
@@ -496,11 +527,12 @@ def _child(node: yaml.Node | None, step: object) -> tuple[yaml.Node | None, Any]
     For a mapping the key's position is given, since the value of a block mapping
     starts on the line after its key.
     """
-    if isinstance(node, yaml.MappingNode):
+    pyyaml, _, _ = _yaml()
+    if isinstance(node, pyyaml.MappingNode):
         for key, value in node.value:
             if key.value == str(step):
                 return value, key.start_mark
-    if isinstance(node, yaml.SequenceNode) and isinstance(step, int):
+    if isinstance(node, pyyaml.SequenceNode) and isinstance(step, int):
         item = node.value[step] if step < len(node.value) else None
         return item, getattr(item, "start_mark", None)
     return None, None

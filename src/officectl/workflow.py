@@ -9,11 +9,9 @@ workflow file, a schema and templates; nothing here changes.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from officectl import yamlio
 from officectl.errors import BadInput
 
 UNITS = {"workdays": "个工作日", "days": "日", "hours": "小时"}
@@ -24,15 +22,13 @@ class WorkflowError(BadInput):
     """A workflow file that does not describe a usable workflow."""
 
 
-@dataclass(frozen=True)
-class State:
+class State(NamedTuple):
     name: str
     label: str
     final: bool = False
 
 
-@dataclass(frozen=True)
-class Extension:
+class Extension(NamedTuple):
     """An action that lengthens a time limit: by a field's days, at most ``max``."""
 
     limit: str
@@ -41,23 +37,21 @@ class Extension:
     times: int
 
 
-@dataclass(frozen=True)
-class Action:
+class Action(NamedTuple):
     name: str
     label: str
     sources: tuple[str, ...]  # states it may be taken from; empty for the creating one
     target: str | None  # None: the state does not change
     posts: tuple[str, ...]
+    sets: dict[str, Any]  # fields the action writes, with their values
     requires: tuple[str, ...] = ()
-    sets: dict[str, Any] = field(default_factory=dict)
     sets_person: str = ""  # field that records the acting person (the case handler)
     summary: str = ""
     extends: Extension | None = None
     create: bool = False
 
 
-@dataclass(frozen=True)
-class Limit:
+class Limit(NamedTuple):
     name: str
     label: str
     start_actions: tuple[str, ...]
@@ -78,15 +72,13 @@ class Limit:
         return f"{self.length} {UNITS[self.unit]}"
 
 
-@dataclass(frozen=True)
-class Form:
+class Form(NamedTuple):
     name: str
     label: str
     needs: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Kind:
+class Kind(NamedTuple):
     name: str
     label: str
     prefix: str
@@ -136,6 +128,8 @@ def load_kinds(folders: Iterable[Path]) -> dict[str, Kind]:
 
 
 def load_kind(path: Path) -> Kind:
+    from officectl import yamlio
+
     data, _ = yamlio.load_file(path)
     try:
         return _build(data, path)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -122,10 +119,15 @@ def split_assignments(assignments: Sequence[str]) -> list[tuple[str, str]]:
 def emit(rows: list[dict[str, Any]], headers: dict[str, str], fmt: str) -> None:
     """Print rows as an aligned table, JSON, CSV or a Markdown table."""
     if fmt == "json":
+        import json
+
         data = [{key: _jsonable(row.get(key)) for key in headers} for row in rows]
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     if fmt == "csv":
+        import csv
+        import io
+
         stream = io.StringIO()
         writer = csv.writer(stream, lineterminator="\n")
         writer.writerow(headers.values())
@@ -138,15 +140,21 @@ def emit(rows: list[dict[str, Any]], headers: dict[str, str], fmt: str) -> None:
 def table(
     rows: list[dict[str, Any]], headers: dict[str, str], markdown: bool = False
 ) -> str:
+    body = [[_cell(row.get(key), markdown) for key in headers] for row in rows]
+    if not markdown:
+        from officectl.tables import text_table
+
+        return text_table(list(headers.values()), body)
     from tabulate import tabulate
 
-    body = [[_cell(row.get(key), markdown) for key in headers] for row in rows]
-    style = "github" if markdown else "simple"
     # Every cell is shown as text: number parsing only costs time and would right-align
     # ids and codes.
     return str(
         tabulate(
-            body, headers=list(headers.values()), tablefmt=style, disable_numparse=True
+            body,
+            headers=list(headers.values()),
+            tablefmt="github",
+            disable_numparse=True,
         )
     )
 

@@ -65,7 +65,7 @@ def overdue(
         from officectl import mail as mailer
 
         mailer.mail_settings(register)  # a bad setting stops before anything is printed
-    entries, skipped = reports.running(register)
+    entries, skipped = reports.running(register, day, soon)
     items = reports.due_items(register, entries, day, soon, viewer(register, by))
     late = [item for item in items if item.overdue]
     coming = [item for item in items if not item.overdue]
@@ -216,7 +216,7 @@ def chase(
     register = open_register(ctx)
     day = as_of(as_of_text, register)
     person = None if dry_run else acting_person(register, by)
-    entries, skipped = reports.running(register)
+    entries, skipped = reports.running(register, day, -1)
     reader = person if person is not None else viewer(register, by)
     late = [
         i for i in reports.due_items(register, entries, day, -1, reader) if i.overdue

@@ -1,0 +1,263 @@
+"""The derived state kept under .git/officectl: the SQLite index and the parsed snapshot.
+
+Both are caches. Each test here changes the register the way a clerk or git would and
+checks that the next command sees the change, and that the overdue report's shortcut
+(only limits due before its horizon are read) leaves nothing out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from officectl import snapshot
+from officectl.register import Register
+from officectl.reports import day_of
+from officectl.yamlio import load_file
+
+AN_HOUR_AGO = time.time() - 3600
+
+
+def _age(*paths: Path) -> None:
+    """Make files look an hour old, so the snapshot trusts their stamps."""
+    for path in paths:
+        os.utime(path, (AN_HOUR_AGO, AN_HOUR_AGO))
+
+
+def _letter(cli, received: str, title: str) -> str:
+    result = cli(
+        "new", "letter", "--set", f"received={received}", "--set", "petitioner.name=赵六",
+        "--set", f"title={title}", "--set", "content=c", "--by", "wangli",
+        "--date", received,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return result.stdout.strip()
+
+
+def _listed(cli, *args: str) -> dict[str, dict[str, str]]:
+    result = cli("list", *args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    return {row["id"]: row for row in json.loads(result.stdout)}
+
+
+# --- the overdue report reads only what can be due ---------------------------------
+
+
+@pytest.fixture
+def autumn(cli, register) -> Path:
+    """Twenty-two letters received every third day from 1 September to 3 November 2026,
+    each with its 15-working-day handling limit running across 国庆节."""
+    day = dt.date(2026, 9, 1)
+    while day <= dt.date(2026, 11, 3):
+        _letter(cli, day.isoformat(), f"来信 {day:%m-%d}")
+        day += dt.timedelta(days=3)
+    return register
+
+
+def _expected(register: Path, as_of: dt.date, soon: int) -> set[tuple[str, str]]:
+    """Every open limit overdue on ``as_of`` or due within ``soon`` working days,
+    judged from the record files themselves."""
+    calendar = Register(register).calendar
+    wanted = set()
+    for path in sorted((register / "registers").rglob("*.yaml")):
+        data, _ = load_file(path)
+        for limit in data.get("deadlines") or []:
+            due = day_of(limit.get("due"))
+            if "done" in limit or due is None:
+                continue
+            late = calendar.workdays_late(due, as_of)
+            left = -1 if due < as_of else calendar.workdays_late(as_of, due)
+            if late > 0 or left <= soon:
+                wanted.add((data["id"], limit["label"]))
+    return wanted
+
+
+@pytest.mark.parametrize("as_of", ["2026-09-28", "2026-10-09", "2026-11-13"])
+@pytest.mark.parametrize("soon", [0, 1, 3, 12])
+def test_overdue_report_leaves_no_limit_out(cli, autumn, as_of, soon):
+    result = cli("overdue", "--as-of", as_of, "--soon", str(soon), "--format", "json")
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    shown = {
+        (row["record"], row["limit"]) for row in report["overdue"] + report["due_soon"]
+    }
+    assert shown == _expected(autumn, dt.date.fromisoformat(as_of), soon)
+    assert shown  # the dates are chosen so that every case shows something
+
+
+def test_list_overdue_is_the_overdue_report_without_due_soon(cli, autumn):
+    report = json.loads(
+        cli("overdue", "--as-of", "2026-10-09", "--format", "json").stdout
+    )
+
+    listed = _listed(cli, "--overdue", "--as-of", "2026-10-09")
+
+    assert set(listed) == {row["record"] for row in report["overdue"]}
+    assert len(listed) > 1
+
+
+# --- the index follows git ----------------------------------------------------------
+
+
+def test_index_follows_a_reset_to_an_older_commit(cli, letter, git):
+    second = _letter(cli, "2026-03-10", "反映办税厅排队时间长")
+    assert set(_listed(cli)) == {"LTR-2026-0001", second}
+
+    git("reset", "-q", "--hard", "HEAD~1")
+
+    assert set(_listed(cli)) == {"LTR-2026-0001"}
+
+
+def test_index_follows_a_staged_hand_edit(cli, letter, git):
+    assert _listed(cli)["LTR-2026-0001"]["title"] == "反映物业收费问题"
+    text = letter.read_text(encoding="utf-8")
+    letter.write_text(
+        text.replace("反映物业收费问题", "反映停车收费问题"), encoding="utf-8"
+    )
+
+    git("add", str(letter))
+
+    assert _listed(cli)["LTR-2026-0001"]["title"] == "反映停车收费问题"
+
+
+def test_index_written_by_another_version_is_built_again(cli, letter, register):
+    before = cli("overdue", "--as-of", "2026-04-01", "--format", "json").stdout
+    database = sqlite3.connect(register / ".git" / "officectl" / "index.sqlite")
+    with database:
+        database.execute("UPDATE meta SET value = '2' WHERE key = 'version'")
+        database.execute("DELETE FROM running")
+    database.close()
+
+    after = cli("overdue", "--as-of", "2026-04-01", "--format", "json").stdout
+
+    assert after == before
+    assert "LTR-2026-0001" in after
+
+
+def test_deleted_index_loses_nothing(cli, letter, register):
+    before = _listed(cli, "--open")
+    (register / ".git" / "officectl" / "index.sqlite").unlink()
+
+    assert _listed(cli, "--open") == before
+
+
+# --- the parsed snapshot -------------------------------------------------------------
+
+
+class Reads:
+    """A reader of one file that counts how often it was really read."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.count = 0
+
+    def __call__(self) -> str:
+        self.count += 1
+        return self.path.read_text(encoding="utf-8")
+
+
+def _next_run(root: Path, part: str, source: Path, reads: Reads) -> str:
+    """What ``cached`` answers in a new process: nothing held in memory."""
+    snapshot._loaded.clear()
+    return snapshot.cached(root, part, [source], reads)
+
+
+@pytest.fixture
+def settled(register: Path) -> tuple[Path, Reads]:
+    source = register / "officectl.yaml"
+    _age(source)
+    return source, Reads(source)
+
+
+def test_snapshot_is_read_instead_of_the_file(register, settled):
+    source, reads = settled
+
+    first = _next_run(register, "test", source, reads)
+    second = _next_run(register, "test", source, reads)
+
+    assert first == second == source.read_text(encoding="utf-8")
+    assert reads.count == 1
+    assert (register / ".git" / "officectl" / snapshot.FILE).is_file()
+
+
+def test_snapshot_sees_an_edit_of_the_same_size(register, settled):
+    source, reads = settled
+    _next_run(register, "test", source, reads)
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text.replace("江城市", "江州市", 1), encoding="utf-8")
+    _age(source)
+
+    assert _next_run(register, "test", source, reads) == source.read_text("utf-8")
+    assert reads.count == 2
+
+
+def test_snapshot_does_not_keep_a_file_changed_just_now(register):
+    source = register / "officectl.yaml"
+    source.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    reads = Reads(source)
+
+    _next_run(register, "test", source, reads)
+    _next_run(register, "test", source, reads)
+
+    assert reads.count == 2
+
+
+def test_damaged_snapshot_is_read_again(register, settled):
+    source, reads = settled
+    _next_run(register, "test", source, reads)
+    (register / ".git" / "officectl" / snapshot.FILE).write_bytes(b"\x80\x05garbage")
+
+    assert _next_run(register, "test", source, reads) == source.read_text("utf-8")
+    assert reads.count == 2
+
+
+def _age_register(register: Path) -> None:
+    _age(*(path for path in register.iterdir() if path.name != ".git"))
+
+
+def test_office_renamed_in_settings_shows_next_run(cli, letter, register):
+    _age_register(register)
+    assert "江城市税务局" in cli("overdue", "--as-of", "2026-04-01").stdout
+    settings = register / "officectl.yaml"
+    text = settings.read_text(encoding="utf-8")
+    assert "国家税务总局江城市税务局办公室" in text
+
+    settings.write_text(
+        text.replace("江城市税务局办公室", "江城市税务局综合科"), "utf-8"
+    )
+
+    assert "江城市税务局综合科" in cli("overdue", "--as-of", "2026-04-01").stdout
+
+
+def test_workflow_added_to_the_register_shows_next_run(cli, letter, register):
+    _age_register(register)
+    assert _listed(cli)["LTR-2026-0001"]["kind"] == "来信"
+    shipped = Register(register).kinds["letter"].source
+    own = register / "workflows" / "letter.yaml"
+    own.parent.mkdir()
+    text = shipped.read_text(encoding="utf-8")
+    own.write_text(text.replace("label: 来信", "label: 群众来信", 1), encoding="utf-8")
+
+    assert _listed(cli)["LTR-2026-0001"]["kind"] == "群众来信"
+
+
+def test_calendar_entry_shows_next_run(cli, register):
+    _age_register(register)
+    assert cli("calendar", "due", "2026-03-06", "--workdays", "1").stdout == (
+        "2026-03-09\n"
+    )
+
+    (register / "calendar.yaml").write_text(
+        "years:\n  2026:\n    holidays: [2026-03-09]\n", encoding="utf-8"
+    )
+
+    assert cli("calendar", "due", "2026-03-06", "--workdays", "1").stdout == (
+        "2026-03-10\n"
+    )
