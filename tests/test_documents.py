@@ -11,6 +11,8 @@ waiting at the step a test needs; see ``documents``.
 
 from __future__ import annotations
 
+import copy
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -19,9 +21,14 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner, Result
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from officectl.cli import main
 from officectl.kinds.documents import missing_standard_fonts, standard_fonts_present
+from officectl.resources import default_dir
+from officectl.schemas import SchemaSet
+from officectl.yamlio import load_file, to_json
 
 Run = Callable[..., Result]
 
@@ -1016,3 +1023,128 @@ def test_the_demo_plans_only_steps_the_workflows_allow(tmp_path):
     for path in register.record_files():
         text = path.read_text(encoding="utf-8")
         assert check_text(register, text, register.relative(path)) == []
+
+
+# --- the schema gate ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def samples(
+    documents: Path, built_registers: dict[str, Path]
+) -> list[tuple[str, dict[str, Any]]]:
+    """Every record of the documents register and the first letter, as JSON data."""
+    files = [
+        *sorted((documents / "registers").rglob("*.yaml")),
+        *sorted((built_registers["letter"] / "registers").rglob("*.yaml")),
+    ]
+    records = [to_json(load_file(path)[0]) for path in files]
+    return [(record["kind"], record) for record in records]
+
+
+@pytest.fixture(scope="module")
+def shipped_schemas() -> SchemaSet:
+    return SchemaSet([default_dir("schemas")])
+
+
+def test_every_record_the_tool_writes_passes_the_gate(samples, shipped_schemas):
+    kinds = {kind for kind, _ in samples}
+    assert kinds >= {"letter", "incoming", "outgoing", "classified", "bulletin"}
+    for kind, record in samples:
+        gate = shipped_schemas.gate(kind)
+        assert gate is not None, kind
+        assert gate(record), record["id"]
+
+
+def _places(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every path into a record: mapping keys and list positions, nested."""
+    places = [path]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            places += _places(value, (*path, key))
+    elif isinstance(node, list):
+        for position, value in enumerate(node):
+            places += _places(value, (*path, position))
+    return places
+
+
+ODD_VALUES = [
+    None, True, False, 0, -1, 2, 1.5, [], {}, [1], {"x": 1},
+    "", "2026-02-30", "2026-2-3", "2026-03-02", "2026-03-02\n", "2026-03-02T09:00:00+08:00",
+    "2026-03-02 09:00", "2026-13-01T09:00:00Z", "2026-03-02T25:00:00+08:00", "li@x",
+    "lijun", "绝密", "江税发〔2026〕1号", "LTR-2026-0001", "000001", "1", "x" * 600,
+]  # fmt: skip
+
+
+def _agrees(schemas: SchemaSet, kind: str, record: dict[str, Any]) -> None:
+    """The gate may refuse more than jsonschema, never less."""
+    if schemas.gate(kind)(record):  # type: ignore[misc]
+        found = [error.message for error in schemas.validator(kind).iter_errors(record)]
+        assert found == [], (record.get("id"), found)
+
+
+def _at(record: Any, path: tuple[Any, ...]) -> Any:
+    for step in path:
+        record = record[step]
+    return record
+
+
+def test_the_gate_never_passes_a_value_jsonschema_rejects(samples, shipped_schemas):
+    biggest: dict[str, dict[str, Any]] = {}
+    for kind, record in samples:
+        if len(_places(record)) > len(_places(biggest.get(kind, {}))):
+            biggest[kind] = record
+    for kind, record in biggest.items():
+        for *parent_path, last in _places(record)[1:]:
+            for value in ODD_VALUES:
+                changed = copy.deepcopy(record)
+                _at(changed, tuple(parent_path))[last] = value
+                _agrees(shipped_schemas, kind, changed)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_the_gate_never_passes_a_record_jsonschema_rejects(
+    samples, shipped_schemas, data
+):
+    kind, record = data.draw(st.sampled_from(samples))
+    changed = copy.deepcopy(record)
+    for _ in range(data.draw(st.integers(1, 4))):
+        places = _places(changed)[1:]
+        if not places:
+            break
+        *parent_path, last = data.draw(st.sampled_from(places))
+        parent = _at(changed, tuple(parent_path))
+        how = data.draw(st.sampled_from(["set", "drop", "add"]))
+        if how == "set":
+            parent[last] = data.draw(st.sampled_from(ODD_VALUES))
+        elif how == "drop":
+            parent.pop(last)
+        elif isinstance(parent, dict):
+            parent[data.draw(st.sampled_from(["extra", "note", "备注"]))] = 1
+        else:
+            parent.append(copy.deepcopy(parent[last]))
+
+    _agrees(shipped_schemas, kind, changed)
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        {"type": "array", "prefixItems": [{"type": "string"}]},
+        {"type": "array", "items": [{"type": "string"}]},
+        {"type": "string", "format": "uri"},
+        {"type": "object", "unevaluatedProperties": False},
+    ],
+    ids=["prefixItems", "items as a list", "other format", "unevaluated"],
+)
+def test_a_schema_the_gate_cannot_match_is_left_to_jsonschema(tmp_path, field):
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "properties": {"id": {"type": "string"}, "odd": field},
+    }
+    (tmp_path / "odd.schema.json").write_text(json.dumps(schema), encoding="utf-8")
+    schemas = SchemaSet([tmp_path])
+
+    assert schemas.gate("odd") is None
+    assert schemas.problems("odd", {"id": 1}) != []  # jsonschema still judges it

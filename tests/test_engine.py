@@ -180,6 +180,30 @@ def test_validate_reports_every_problem_not_the_first(cli, letter, hand_commit):
     assert {line.split(": ")[0] for line in lines} == {f"{RELATIVE}:3", f"{RELATIVE}:7"}
 
 
+def test_validate_judges_what_git_holds_and_working_files_when_asked(
+    cli, letter, hand_commit, git
+):
+    hand_commit(letter, RECORD)
+    letter.write_text(bad("state: registered", "state: lost"), encoding="utf-8")
+    # Two files git does not track: a valid one, and one without a state.
+    valid = RECORD.replace(ID, "LTR-2026-0002")
+    letter.with_name("LTR-2026-0002.yaml").write_text(valid, encoding="utf-8")
+    stateless = RECORD.replace(ID, "LTR-2026-0003").replace("state: registered\n", "")
+    letter.with_name("LTR-2026-0003.yaml").write_text(stateless, encoding="utf-8")
+
+    held = cli("validate")
+    working = cli("validate", "--working")
+    git("add", str(letter))
+    staged = cli("validate")
+
+    assert (held.exit_code, held.output) == (0, "")
+    assert working.exit_code == 1
+    named = {line.split(":")[0] for line in working.stdout.splitlines()}
+    assert named == {RELATIVE, "registers/letter/2026/LTR-2026-0003.yaml"}
+    assert staged.exit_code == 1
+    assert {line.split(":")[0] for line in staged.stdout.splitlines()} == {RELATIVE}
+
+
 # --- attachments --------------------------------------------------------------------
 
 

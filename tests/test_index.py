@@ -127,6 +127,22 @@ def test_index_follows_a_staged_hand_edit(cli, letter, git):
     assert _listed(cli)["LTR-2026-0001"]["title"] == "反映停车收费问题"
 
 
+def test_index_and_validate_follow_an_edit_staged_then_put_back(cli, letter, git):
+    text = letter.read_text(encoding="utf-8")
+    letter.write_text(
+        text.replace("state: registered", "state: lost"), encoding="utf-8"
+    )
+    git("add", str(letter))
+    staged = (_listed(cli)["LTR-2026-0001"]["state"], cli("validate").exit_code)
+
+    git("reset", "-q", "--", str(letter))  # unstaged again; the file keeps the edit
+
+    assert staged == ("lost", 1)
+    assert _listed(cli)["LTR-2026-0001"]["state"] == "已登记"
+    assert cli("validate").exit_code == 0
+    assert cli("validate", "--working").exit_code == 1
+
+
 def test_index_written_by_another_version_is_built_again(cli, letter, register):
     before = cli("overdue", "--as-of", "2026-04-01", "--format", "json").stdout
     database = sqlite3.connect(register / ".git" / "officectl" / "index.sqlite")

@@ -3,9 +3,14 @@
 A record's findings depend only on its text and on the rules it is judged by (schemas,
 workflows, roster, officectl itself). Findings are kept in the index keyed by the
 record's git blob id and a digest of those rules, so after one record changes only
-that record is read again. Files that differ from git's index (hand edits not yet
-staged, new files) are always read from the working tree. A cold run spreads the work
-over the machine's cores.
+that record is read again. A cold run spreads the work over the machine's cores.
+
+What is judged is what git holds, committed and staged, like every report: git's HEAD
+and its staging area name what changed without looking at a single working file. Files
+that differ from git's index (hand edits not yet staged, files git does not track) are
+judged from the working tree when asked (``working=True``), because finding them means
+asking the file system about every record: about 0.15 s per 100,000 records here,
+three times what the rest of a run costs.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ _TABLE = """
 CREATE TABLE IF NOT EXISTS judgements (
     path TEXT PRIMARY KEY, blob TEXT NOT NULL, rules TEXT NOT NULL, found TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS judgements_found ON judgements (rules) WHERE found != '[]';
 """
 
 
@@ -46,52 +52,57 @@ def rules_digest(register: Register) -> str:
     return digest.hexdigest()[:16]
 
 
-def validate_register(register: Register) -> list[Finding]:
-    """Every problem in every record file of the register, in path order.
+def validate_register(register: Register, working: bool = False) -> list[Finding]:
+    """Every problem in every record git holds, in path order.
 
     What git holds is judged from the last run's judgements and what git says changed
-    since; files that differ from git's index are judged as they stand on disk.
+    since; with ``working``, files that differ from git's index are judged as they
+    stand on disk instead.
     """
     rules = rules_digest(register)
     with Index(register) as index:
         index.db.executescript(_TABLE)
         head = index.git_state()["head"]
-        changed = _changed_since_last_run(index, rules, head)
+        last_head, last_staged = _last_run(index, rules)
+        changed, staged = index.changes(last_head, last_staged)
         _judge_changes(register, index, rules, changed)
-        _remember_run(index, rules, head)
+        _remember_run(index, rules, head, staged)
         findings = _findings(index, rules)
 
-    working = _working_changes(register)
-    findings = [f for f in findings if f.file not in working]
-    for path in sorted(working):
+    if not working:
+        return sorted(findings, key=lambda f: (f.file, f.line))
+    edited = _working_changes(register)
+    findings = [f for f in findings if f.file not in edited]
+    for path in sorted(edited):
         file = register.root / path
         if file.is_file():
             findings += validate_files(register, [file])
     return sorted(findings, key=lambda f: (f.file, f.line))
 
 
-def _changed_since_last_run(index: Index, rules: str, head: str) -> set[str] | None:
-    """Paths to judge again; None when everything must be (first run, new rules)."""
+def _last_run(index: Index, rules: str) -> tuple[str, str]:
+    """HEAD and what was staged when the last run judged under ``rules``: ("", "")
+    when there was none, so that everything is judged."""
     row = index.db.execute("SELECT value FROM meta WHERE key = 'validated'").fetchone()
-    if row is None:
-        return None
-    last = json.loads(row[0])
+    last = json.loads(row[0]) if row is not None else {}
     if last.get("rules") != rules:
-        return None
-    changed = index.changed_since(last["head"], last.get("staged", ""))
-    if changed is None:
-        return None
-    return changed
+        return "", ""
+    return str(last.get("head", "")), str(last.get("staged", ""))
 
 
 def _judge_changes(
-    register: Register, index: Index, rules: str, changed: set[str] | None
+    register: Register, index: Index, rules: str, changed: dict[str, str] | None
 ) -> None:
-    """Judge what changed (None: everything) not yet judged under ``rules``."""
-    blobs = index.index_blobs(changed)
-    judged = dict(
-        index.db.execute("SELECT path, blob FROM judgements WHERE rules = ?", (rules,))
-    )
+    """Judge what changed (path → blob, "" when gone; None: everything) that is not
+    judged under ``rules`` yet."""
+    if changed is None:
+        blobs = index.index_blobs(None)
+        judged = _judged(index, rules, None)
+        gone = [(path,) for path in judged if path not in blobs]
+    else:
+        blobs = {path: blob for path, blob in changed.items() if blob}
+        judged = _judged(index, rules, set(changed))
+        gone = [(path,) for path, blob in changed.items() if not blob]
     todo = [
         (path, blob) for path, blob in sorted(blobs.items()) if judged.get(path) != blob
     ]
@@ -100,21 +111,24 @@ def _judge_changes(
         (path, blob, rules, json.dumps([list(_fields(f)) for f in fresh[path]]))
         for path, blob in todo
     ]
-    everything = changed is None
-    gone = [(p,) for p in (judged if changed is None else changed) if p not in blobs]
     index.db.execute("BEGIN IMMEDIATE")
-    if everything:
+    if changed is None:
         index.db.execute("DELETE FROM judgements WHERE rules != ?", (rules,))
     index.db.executemany("INSERT OR REPLACE INTO judgements VALUES (?, ?, ?, ?)", rows)
     index.db.executemany("DELETE FROM judgements WHERE path = ?", gone)
     index.db.execute("COMMIT")
 
 
-def _remember_run(index: Index, rules: str, head: str) -> None:
-    staged = git_lines(
-        index.root, "diff", "--cached", "--name-only", "-z", "--", RECORDS
-    )
-    value = json.dumps({"rules": rules, "head": head, "staged": "\0".join(staged)})
+def _judged(index: Index, rules: str, paths: set[str] | None) -> dict[str, str]:
+    """Path → blob of what is judged under ``rules``: of ``paths``, or all (None)."""
+    query = "SELECT path, blob FROM judgements WHERE rules = ?"
+    if paths is None:
+        return dict(index.db.execute(query, (rules,)))
+    return dict(index.of_paths(query, (rules,), paths))
+
+
+def _remember_run(index: Index, rules: str, head: str, staged: str) -> None:
+    value = json.dumps({"rules": rules, "head": head, "staged": staged})
     index.db.execute(
         "INSERT OR REPLACE INTO meta (key, value) VALUES ('validated', ?)", (value,)
     )

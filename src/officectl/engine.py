@@ -50,7 +50,8 @@ class StepInput:
 def schemas(register: Register) -> SchemaSet:
     cache = register.__dict__
     if "_schemas" not in cache:
-        cache["_schemas"] = SchemaSet(register.folder("schemas"))
+        kept = register.root / ".git" / "officectl"
+        cache["_schemas"] = SchemaSet(register.folder("schemas"), kept)
     return cache["_schemas"]
 
 

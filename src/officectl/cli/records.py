@@ -252,12 +252,21 @@ def history(ctx: click.Context, record_id: str, fmt: str, by: str | None) -> Non
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--working",
+    is_flag=True,
+    help="Also check files that differ from git (hand edits not yet added, new files).",
+)
 @click.pass_context
-def validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
+def validate(ctx: click.Context, paths: tuple[Path, ...], working: bool) -> None:
     """Check every record (or those named) against schema and workflow; silent when clean.
 
-    Each problem is printed as path:line: message; the exit code is 1 if there is any.
-    Example: officectl validate registers/letter/2026
+    Without PATHS it checks what git holds, committed and staged, as reports do, and
+    reads only what changed since the last run; --working also checks files edited by
+    hand and not yet added (this looks at every file). Named PATHS are checked as they
+    are on disk. Each problem is printed as path:line: message; the exit code is 1 if
+    there is any.
+    Example: officectl validate --working
     """
     from officectl import checks
 
@@ -265,7 +274,7 @@ def validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     if paths:
         findings = checks.validate_files(register, _record_files(register, paths))
     else:
-        findings = checks.validate_register(register)
+        findings = checks.validate_register(register, working)
     for finding in findings:
         click.echo(str(finding))
     if findings:
