@@ -1097,7 +1097,7 @@ def test_the_gate_never_passes_a_value_jsonschema_rejects(samples, shipped_schem
         for *parent_path, last in _places(record)[1:]:
             for value in ODD_VALUES:
                 changed = copy.deepcopy(record)
-                _at(changed, tuple(parent_path))[last] = value
+                _at(changed, tuple(parent_path))[last] = copy.deepcopy(value)
                 _agrees(shipped_schemas, kind, changed)
 
 
@@ -1116,7 +1116,7 @@ def test_the_gate_never_passes_a_record_jsonschema_rejects(
         parent = _at(changed, tuple(parent_path))
         how = data.draw(st.sampled_from(["set", "drop", "add"]))
         if how == "set":
-            parent[last] = data.draw(st.sampled_from(ODD_VALUES))
+            parent[last] = copy.deepcopy(data.draw(st.sampled_from(ODD_VALUES)))
         elif how == "drop":
             parent.pop(last)
         elif isinstance(parent, dict):

@@ -277,3 +277,15 @@ def test_calendar_entry_shows_next_run(cli, register):
     assert cli("calendar", "due", "2026-03-06", "--workdays", "1").stdout == (
         "2026-03-10\n"
     )
+
+
+def test_each_register_gets_its_own_calendar_from_the_snapshot(register):
+    _age_register(register)
+    assert Register(register).calendar.provisional_years == set()  # read, and kept
+    first, second = Register(register), Register(register)
+
+    first.calendar.add_workdays(dt.date(2026, 12, 28), 5)  # runs into 2027
+
+    assert first.calendar.provisional_years == {2027}
+    assert second.calendar.provisional_years == set()
+    assert (register / ".git" / "officectl" / snapshot.FILE).is_file()

@@ -48,10 +48,11 @@ def cached(root: Path, part: str, sources: Iterable[Path], read: Callable[[], T]
     parts = _load(root)
     kept = parts.get(part)
     if kept is not None and kept[0] == stamp:
-        return kept[1]
+        # Each caller gets its own copy: a calendar notes the years it was asked about.
+        return pickle.loads(kept[1])
     value = read()
     if newest < time.time_ns() - SETTLED_AFTER * 1_000_000_000:
-        parts[part] = (stamp, value)
+        parts[part] = (stamp, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
         _save(root, parts)
     return value
 
