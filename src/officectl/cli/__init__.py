@@ -1,7 +1,7 @@
 """The officectl command line: a thin click layer over the library.
 
 Commands are imported only when run, so ``officectl --help`` and the read-only reports
-do not pay for jsonschema, GitPython or jinja2. Every :class:`OfficeError` becomes one
+do not pay for YAML, jsonschema or jinja2. Every :class:`OfficeError` becomes one
 line on stderr and the exit code its class names; click's usage errors exit 2.
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
@@ -116,12 +115,12 @@ class LazyGroup(click.Group):
 @click.option(
     "-C",
     "directory",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(file_okay=False),  # text: pathlib is left to the commands
     help="Run as if started in this register folder.",
 )
 @click.version_option(package_name="officectl")
 @click.pass_context
-def main(ctx: click.Context, directory: Path | None) -> None:
+def main(ctx: click.Context, directory: str | None) -> None:
     """Run the general office's paper flows from a register kept in git.
 
     Each letter, visit, document or request is one YAML record; each step is one git

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import click
@@ -14,7 +15,7 @@ from officectl.register import Person, Register
 
 def open_register(ctx: click.Context) -> Register:
     directory = (ctx.find_root().obj or {}).get("directory")
-    return Register.find(directory)
+    return Register.find(Path(directory) if directory else None)
 
 
 def acting_person(register: Register, by: str | None) -> Person:
