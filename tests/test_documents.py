@@ -25,7 +25,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from officectl.cli import main
+from officectl.index import open_index
+from officectl.kinds import rules_named
 from officectl.kinds.documents import missing_standard_fonts, standard_fonts_present
+from officectl.register import Register
 from officectl.resources import default_dir
 from officectl.schemas import SchemaSet
 from officectl.yamlio import load_file, to_json
@@ -171,6 +174,16 @@ def docs(register: Path, documents: Path) -> Path:
     return register
 
 
+@pytest.fixture(params=["record files", "index"])
+def numbers_from(request: pytest.FixtureRequest, docs: Path, cli: Run) -> str:
+    """Where numbers already given are read: the record files, while the register has
+    no index yet, or the index, once a report has built it."""
+    if request.param == "index":
+        assert cli("list").exit_code == 0
+        assert (docs / ".git" / "officectl" / "index.sqlite").is_file()
+    return str(request.param)
+
+
 @pytest.fixture
 def do(cli: Run) -> Callable[..., Result]:
     """Run one command in shorthand; the result is returned, not judged."""
@@ -260,7 +273,7 @@ def test_paper_document_from_sign_in_to_done(docs, ok, git):
     assert authors == ["韩冰", "李军", "郑燕"]
 
 
-def test_incoming_numbers_run_per_year(docs, ok):
+def test_incoming_numbers_run_per_year(docs, numbers_from, ok):
     ok(
         "new incoming medium=电子 issuer=国家税务总局 title=年末通知 doc_type=通知"
         " @zhengyan ~2026-12-31T17:00",
@@ -414,7 +427,7 @@ def test_outgoing_document_from_draft_to_dispatch(docs, ok, git):
     assert subject.startswith("OUT-2026-0002 dispatch: 用印封发")
 
 
-def test_each_code_and_year_numbers_from_one(docs, ok):
+def test_each_code_and_year_numbers_from_one(docs, numbers_from, ok):
     ok(
         "do OUT-2026-0001 sign @qianmin ~2026-03-05",
         "do OUT-2026-0001 number copies=10 @zhengyan ~2026-03-05",
@@ -810,7 +823,7 @@ def test_comments_are_recorded_only_through_the_step(
 # --- 简报 ---------------------------------------------------------------------------
 
 
-def test_bulletin_issue_numbers_run_per_series_and_year(docs, ok):
+def test_bulletin_issue_numbers_run_per_series_and_year(docs, numbers_from, ok):
     ok(
         "do BUL-2026-0001 add-piece piece_title=一季度税收收入完成情况"
         " piece_source=collection piece_signed_by=qianmin"
@@ -876,7 +889,9 @@ def test_documents_register_validates_clean(docs, cli):
     assert (result.exit_code, result.output) == (0, "")
 
 
-def test_validate_names_a_duplicate_number_made_by_hand(docs, cli, hand_commit):
+def test_validate_names_a_duplicate_number_made_by_hand(
+    docs, numbers_from, cli, hand_commit
+):
     path = docs / "registers/outgoing/2026/OUT-2026-0003.yaml"
     copy = docs / "registers/outgoing/2026/OUT-2026-0009.yaml"
     text = path.read_text(encoding="utf-8").replace("OUT-2026-0003", "OUT-2026-0009")
@@ -1148,3 +1163,20 @@ def test_a_schema_the_gate_cannot_match_is_left_to_jsonschema(tmp_path, field):
 
     assert schemas.gate("odd") is None
     assert schemas.problems("odd", {"id": 1}) != []  # jsonschema still judges it
+
+
+def test_index_keeps_the_number_of_every_document(docs):
+    register = Register(docs)
+    expected = set()
+    for path in sorted((docs / "registers").rglob("*.yaml")):
+        data = load_file(path)[0]
+        rules = rules_named(register.kinds[data["kind"]].rules)
+        found = getattr(rules, "number_of", lambda data: None)(data)
+        if found is not None:
+            expected.add((data["kind"], data["id"], *found))
+
+    with open_index(register) as index:
+        kept = {(kind, *row) for kind in register.kinds for row in index.numbers(kind)}
+
+    assert kept == expected
+    assert {kind for kind, *_ in kept} == {"incoming", "outgoing", "bulletin"}

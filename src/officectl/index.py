@@ -13,6 +13,7 @@ index loses nothing: the next command rebuilds it, on both cores.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -22,7 +23,7 @@ from typing import Any, NamedTuple
 from officectl.errors import RegisterError
 from officectl.register import RECORDS, Register
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 _ISO_DAY = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
 PARALLEL_FROM = 2000  # below this many records to read, one process is faster
 
@@ -45,10 +46,20 @@ CREATE TABLE IF NOT EXISTS running (
     provisional INTEGER
 );
 CREATE INDEX IF NOT EXISTS running_path ON running (path);
+CREATE TABLE IF NOT EXISTS numbers (
+    path TEXT NOT NULL, kind TEXT, id TEXT, sequence TEXT, number INTEGER
+);
+CREATE INDEX IF NOT EXISTS numbers_kind ON numbers (kind);
 """
 # ``running`` repeats, for every limit still running, what the overdue report shows
 # of it and its record: a thousand rows read in one go, where looking each up among
-# ten years of closed limits and records costs a hundred times more.
+# ten years of closed limits and records costs a hundred times more. ``numbers`` holds
+# the number each document was given in its sequence (发文字号, 收文编号, 简报期数), as
+# the kind's rules module reads it (``number_of``), so numbering the next one reads
+# no record files.
+
+_TABLE_NAMES = ("records", "deadlines", "running", "numbers")
+Row = tuple[tuple[Any, ...], list[tuple[Any, ...]], list[tuple[Any, ...]]]
 
 
 class Entry(NamedTuple):
@@ -179,7 +190,7 @@ class Index:
     def _update(self, changed: dict[str, str] | None, rebuild: bool = False) -> None:
         if rebuild:  # written by another version of officectl: read everything again
             self.db.execute("BEGIN IMMEDIATE")
-            for table in ("records", "deadlines", "running"):
+            for table in _TABLE_NAMES:
                 self.db.execute(f"DELETE FROM {table}")
             self.db.execute("COMMIT")
         if changed is None:
@@ -196,28 +207,32 @@ class Index:
         wanted = [
             (path, blob) for path, blob in blobs.items() if known.get(path) != blob
         ]
-        rows = parse_blobs(self.root, wanted, _titles(self.register))
+        rows = parse_blobs(self.root, wanted, _readers(self.register))
 
         stale = [(path,) for path in gone | {path for path, _ in wanted}]
         self.db.execute("BEGIN IMMEDIATE")
         if len(stale) == len(known) and changed is None:
-            for table in ("records", "deadlines", "running"):
+            for table in _TABLE_NAMES:
                 self.db.execute(f"DELETE FROM {table}")
         else:
-            for table in ("records", "deadlines", "running"):
+            for table in _TABLE_NAMES:
                 self.db.executemany(f"DELETE FROM {table} WHERE path = ?", stale)
         self.db.executemany(
-            "INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?)", [r for r, _ in rows]
+            "INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?)", [r for r, _, _ in rows]
         )
         self.db.executemany(
             "INSERT INTO deadlines VALUES (?,?,?,?,?,?,?,?)",
-            [limit for _, limits in rows for limit in limits],
+            [limit for _, limits, _ in rows for limit in limits],
+        )
+        self.db.executemany(
+            "INSERT INTO numbers VALUES (?,?,?,?,?)",
+            [number for _, _, numbers in rows for number in numbers],
         )
         self.db.executemany(
             "INSERT INTO running VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 (path, position, *record[2:8], name, label, start, due, provisional)
-                for record, limits in rows
+                for record, limits, _ in rows
                 if not record[8]
                 for path, position, name, label, start, due, done, provisional in limits
                 if done is None
@@ -280,6 +295,19 @@ class Index:
             )
             for path, rid, kind, state, title, unit, handler, problem in records
         ]
+
+    def is_built(self) -> bool:
+        """Whether the index was built by this version, so that bringing it up to
+        date reads only what changed."""
+        stored = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
+        return stored.get("version") == SCHEMA_VERSION and bool(stored.get("head"))
+
+    def numbers(self, kind: str) -> list[tuple[str, Any, int]]:
+        """(record id, sequence, number) of every number given in ``kind``."""
+        rows = self.db.execute(
+            "SELECT id, sequence, number FROM numbers WHERE kind = ?", (kind,)
+        )
+        return [(rid, _hashable(json.loads(seq)), number) for rid, seq, number in rows]
 
     def problems(self) -> list[str]:
         """What could not be read, one message a file."""
@@ -378,33 +406,38 @@ class Index:
 # --- reading blobs, in parallel for large batches -------------------------------------
 
 
-def _titles(register: Register) -> dict[str, str]:
-    return {name: kind.title_field for name, kind in register.kinds.items()}
+Readers = dict[str, tuple[str, str]]  # kind → (its title field, its rules module)
+
+
+def _readers(register: Register) -> Readers:
+    return {
+        name: (kind.title_field, kind.rules) for name, kind in register.kinds.items()
+    }
 
 
 def parse_blobs(
-    root: Path, wanted: list[tuple[str, str]], titles: dict[str, str]
-) -> list[tuple[tuple[Any, ...], list[tuple[Any, ...]]]]:
+    root: Path, wanted: list[tuple[str, str]], readers: Readers
+) -> list[Row]:
     """Index rows for each (path, blob), read from git's object store."""
     if len(wanted) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
-        return _parse_chunk(root, wanted, titles)
+        return _parse_chunk(root, wanted, readers)
     from concurrent.futures import ProcessPoolExecutor
 
     workers = min(os.cpu_count() or 2, 4)
     chunks = [wanted[i::workers] for i in range(workers)]
     with ProcessPoolExecutor(workers) as pool:
-        parts = pool.map(_parse_chunk, [root] * workers, chunks, [titles] * workers)
+        parts = pool.map(_parse_chunk, [root] * workers, chunks, [readers] * workers)
         return [row for part in parts for row in part]
 
 
 def _parse_chunk(
-    root: Path, wanted: list[tuple[str, str]], titles: dict[str, str]
-) -> list[tuple[tuple[Any, ...], list[tuple[Any, ...]]]]:
+    root: Path, wanted: list[tuple[str, str]], readers: Readers
+) -> list[Row]:
     rows = []
     for (path, blob), text in zip(
         wanted, read_blobs(root, [b for _, b in wanted]), strict=True
     ):
-        rows.append(_row(path, blob, text, titles))
+        rows.append(_row(path, blob, text, readers))
     return rows
 
 
@@ -440,19 +473,18 @@ def read_blobs(root: Path, blobs: Sequence[str]) -> Iterator[str]:
         writer.join()
 
 
-def _row(
-    path: str, blob: str, text: str, titles: dict[str, str]
-) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
+def _row(path: str, blob: str, text: str, readers: Readers) -> Row:
     from officectl import yamlio
 
     try:
         data, _ = yamlio.loads(text, path)
     except yamlio.YamlError as err:
-        return (path, blob, "", "", "", "", "", "", str(err)), []
+        return (path, blob, "", "", "", "", "", "", str(err)), [], []
     if not isinstance(data, dict):
-        return (path, blob, "", "", "", "", "", "", f"{path}: 不是记录文件"), []
+        return (path, blob, "", "", "", "", "", "", f"{path}: 不是记录文件"), [], []
     kind = str(data.get("kind") or "")
-    title = _field(data, titles.get(kind, "title"))
+    title_field, rules = readers.get(kind, ("title", ""))
+    title = _field(data, title_field)
     record = (
         path,
         blob,
@@ -478,7 +510,28 @@ def _row(
         for position, e in enumerate(data.get("deadlines") or [])
         if isinstance(e, dict)
     ]
-    return record, deadlines
+    return record, deadlines, _number(rules, path, kind, record[2], data)
+
+
+def _number(
+    rules: str, path: str, kind: str, record_id: str, data: dict[str, Any]
+) -> list[tuple[Any, ...]]:
+    """The record's number in its sequence, as its kind's rules module reads it."""
+    from officectl.kinds import rules_named
+
+    number_of = getattr(rules_named(rules), "number_of", None)
+    found = number_of(data) if number_of is not None else None
+    if found is None:
+        return []
+    sequence, number = found
+    return [(path, kind, record_id, json.dumps(sequence, ensure_ascii=False), number)]
+
+
+def _hashable(value: Any) -> Any:
+    """A sequence as the rules module gives it: JSON turned its tuples into lists."""
+    return (
+        tuple(_hashable(item) for item in value) if isinstance(value, list) else value
+    )
 
 
 def _field(data: dict[str, Any], path: str) -> Any:

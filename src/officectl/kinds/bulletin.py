@@ -46,7 +46,7 @@ def check(register: Register, kind: Kind, data: Mapping[str, Any]) -> docs.Probl
             for index, piece in enumerate(data.get("pieces") or [])
             if not piece.get("signed_by")
         ]
-    found = _read_number(data)
+    found = number_of(data)
     other = _numbers(register).holder(*found, but=str(data["id"])) if found else ""
     if found and other:
         (series, year), number = found
@@ -123,10 +123,10 @@ _STEPS: dict[str, Callable[[Register, Any, Any], None]] = {
 
 
 def _numbers(register: Register) -> docs.Numbers:
-    return docs.Numbers.of(register, "bulletin", _read_number)
+    return docs.Numbers.of(register, "bulletin", number_of)
 
 
-def _read_number(data: Mapping[str, Any]) -> docs.Numbered | None:
+def number_of(data: Mapping[str, Any]) -> docs.Numbered | None:
     number, year = data.get("issue_number"), data.get("issue_year")
     if not isinstance(number, int) or not isinstance(year, int):
         return None

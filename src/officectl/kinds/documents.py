@@ -204,10 +204,12 @@ Reader = Callable[[Mapping[str, Any]], Numbered | None]
 class Numbers:
     """The numbers already given in one kind's records, per sequence.
 
-    Built from the register's files once per :class:`Register` object and kept up to
-    date as steps give numbers, so a year of demo traffic does not re-read every record
-    for each new one. A number given by a step that then failed would leave a phantom;
-    the highest number of a sequence is re-read from its record before it is trusted.
+    Read once per :class:`Register` object from the index (officectl.index keeps each
+    record's ``number_of``) and kept up to date as steps give numbers. Where the index
+    has never been built, as in the first validate of a fresh clone, which reads every
+    record anyway, the kind's records are read instead. A number given by a step that
+    then failed would leave a phantom; the highest number of a sequence is re-read from
+    its record before it is trusted.
     """
 
     def __init__(self, register: Register, kind_name: str, read: Reader) -> None:
@@ -215,12 +217,8 @@ class Numbers:
         self.read = read
         self.holders: dict[Hashable, dict[int, set[str]]] = {}
         self.of_record: dict[str, Numbered] = {}
-        # TODO(scale): this parses every record of the kind once per process, which a
-        # decade of outgoing documents makes slow; the numbers belong in the index.
-        for summary in reports.read_all(register, kind_name).records:
-            found = read(summary.data)
-            if found is not None:
-                self.give(summary.id, *found)
+        for record_id, sequence, number in _given(register, kind_name, read):
+            self.give(record_id, sequence, number)
 
     @classmethod
     def of(cls, register: Register, kind_name: str, read: Reader) -> Numbers:
@@ -288,6 +286,24 @@ class Numbers:
         except (OfficeError, OSError):  # a record gone or unreadable holds no number
             return False
         return isinstance(data, dict) and self.read(data) == expected
+
+
+def _given(
+    register: Register, kind_name: str, read: Reader
+) -> list[tuple[str, Hashable, int]]:
+    """(record, sequence, number) of every number given in the kind's records."""
+    from officectl.index import Index
+
+    with Index(register) as index:
+        if index.is_built():
+            index.refresh()  # reads only what changed since it was last brought up
+            return index.numbers(kind_name)
+    given = []
+    for summary in reports.read_all(register, kind_name).records:
+        found = read(summary.data)
+        if found is not None:
+            given.append((summary.id, *found))
+    return given
 
 
 def record_year(data: Mapping[str, Any]) -> int | None:

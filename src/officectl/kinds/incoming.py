@@ -212,7 +212,7 @@ def _circulation_problems(data: Mapping[str, Any]) -> docs.Problems:
 
 
 def _number_problems(register: Register, data: Mapping[str, Any]) -> docs.Problems:
-    found = _read_number(data)
+    found = number_of(data)
     if found is None:
         return []
     other = _numbers(register).holder(*found, but=str(data.get("id")))
@@ -223,10 +223,10 @@ def _number_problems(register: Register, data: Mapping[str, Any]) -> docs.Proble
 
 
 def _numbers(register: Register) -> docs.Numbers:
-    return docs.Numbers.of(register, "incoming", _read_number)
+    return docs.Numbers.of(register, "incoming", number_of)
 
 
-def _read_number(data: Mapping[str, Any]) -> docs.Numbered | None:
+def number_of(data: Mapping[str, Any]) -> docs.Numbered | None:
     number = data.get("incoming_number")
     if not isinstance(number, int):
         return None

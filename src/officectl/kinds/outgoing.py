@@ -191,10 +191,10 @@ def _format(code: str, year: int, sequence: int) -> str:
 
 
 def _numbers(register: Register) -> docs.Numbers:
-    return docs.Numbers.of(register, "outgoing", _read_number)
+    return docs.Numbers.of(register, "outgoing", number_of)
 
 
-def _read_number(data: Mapping[str, Any]) -> docs.Numbered | None:
+def number_of(data: Mapping[str, Any]) -> docs.Numbered | None:
     match = NUMBER.match(str(data.get("doc_number") or ""))
     if match is None:
         return None
@@ -207,7 +207,7 @@ def _number_problems(register: Register, data: Mapping[str, Any]) -> docs.Proble
         return []
     if not docs.took(data, "number"):
         return [(("doc_number",), "发文字号在签发后登记编号（number）时由文书室给出")]
-    found = _read_number(data)
+    found = number_of(data)
     if found is None:
         return []  # the schema names a malformed number
     (code, year), sequence = found
