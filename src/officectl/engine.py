@@ -11,9 +11,8 @@ import datetime as dt
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from officectl import gitstore, yamlio
 from officectl.errors import BadInput, Refused
@@ -26,8 +25,7 @@ RESERVED = {"id", "kind", "state", "history", "deadlines"}
 BOOKKEEPING = ("deadlines", "history")  # kept at the end of every record
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     record_id: str
     path: Path
     commit: str  # "" when nothing was committed (a dry run, a batch)
@@ -36,8 +34,7 @@ class Outcome:
     findings: tuple[Finding, ...] = ()  # what a dry run found wrong (else it raises)
 
 
-@dataclass(frozen=True)
-class StepInput:
+class StepInput(NamedTuple):
     """What a person asks for: an action, field values, a date, a note."""
 
     person: Person
@@ -461,8 +458,7 @@ def display(register: Register, kind: Kind, path: str, value: Any) -> str:
     return "" if value is None else str(value)
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """One file a command writes: its new text, and its text before (None if new)."""
 
     path: Path

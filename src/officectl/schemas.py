@@ -22,10 +22,9 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from officectl.errors import BadInput
 
@@ -42,8 +41,7 @@ _TYPE_NAMES = {
 }
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     """One problem in one file: where it is and what is wanted."""
 
     file: str
