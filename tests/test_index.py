@@ -143,6 +143,45 @@ def test_index_and_validate_follow_an_edit_staged_then_put_back(cli, letter, git
     assert cli("validate", "--working").exit_code == 1
 
 
+def test_index_and_validate_follow_a_rewritten_history(cli, letter, git, hand_commit):
+    """The commit both last looked from is dropped and pruned: they compare
+    everything git holds instead, and miss nothing."""
+    second = _letter(cli, "2026-03-10", "反映办税厅排队时间长")
+    assert second in _listed(cli) and cli("validate").exit_code == 0
+    git("reset", "-q", "--hard", "HEAD~1")
+    text = letter.read_text(encoding="utf-8")
+    hand_commit(letter, text.replace("state: registered", "state: lost"))
+    git("reflog", "expire", "--expire=now", "--all")
+    git("gc", "-q", "--prune=now")
+
+    assert _listed(cli)["LTR-2026-0001"]["state"] == "lost"
+    assert second not in _listed(cli)
+    result = cli("validate")
+    assert result.exit_code == 1
+    assert "LTR-2026-0001.yaml" in result.stdout and "lost" in result.stdout
+
+
+def test_many_commits_since_the_last_look_start_a_newer_basis(
+    cli, letter, register, git, monkeypatch
+):
+    """Past REBASE_AFTER paths differing from the commit last looked from, the next
+    look starts from HEAD, and still sees every change."""
+    from officectl import index
+
+    monkeypatch.setattr(index, "REBASE_AFTER", 2)
+    assert cli("validate").exit_code == 0
+    made = {_letter(cli, f"2026-03-{day}", f"来信{day}") for day in (10, 11, 12)}
+
+    assert made < set(_listed(cli))
+    assert cli("validate").exit_code == 0
+    database = sqlite3.connect(register / ".git" / "officectl" / "index.sqlite")
+    seen = dict(database.execute("SELECT key, value FROM meta").fetchall())
+    database.close()
+    head = git("rev-parse", "HEAD").strip()
+    assert json.loads(seen["seen"])["basis"] == head
+    assert json.loads(seen["judged-seen"])["basis"] == head
+
+
 def test_index_written_by_another_version_is_built_again(cli, letter, register):
     before = cli("overdue", "--as-of", "2026-04-01", "--format", "json").stdout
     database = sqlite3.connect(register / ".git" / "officectl" / "index.sqlite")

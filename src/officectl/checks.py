@@ -15,15 +15,13 @@ three times what the rest of a run costs.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
 
 from officectl import __version__
-from officectl.engine import check_text
-from officectl.index import PARALLEL_FROM, Index, git_lines, read_blobs
+from officectl.index import PARALLEL_FROM, Index, Seen, git_lines, read_blobs
 from officectl.register import RECORDS, SETTINGS, Register
 from officectl.schemas import Finding
 
@@ -39,6 +37,8 @@ CREATE INDEX IF NOT EXISTS judgements_found ON judgements (rules) WHERE found !=
 
 def rules_digest(register: Register) -> str:
     """A digest of everything a record is judged by, so a change to any re-judges all."""
+    import hashlib
+
     digest = hashlib.sha256(f"{__version__}/{FORMAT}".encode())
     files = [register.root / SETTINGS]
     for name in ("schemas", "workflows"):
@@ -59,14 +59,19 @@ def validate_register(register: Register, working: bool = False) -> list[Finding
     since; with ``working``, files that differ from git's index are judged as they
     stand on disk instead.
     """
-    rules = rules_digest(register)
     with Index(register) as index:
         index.db.executescript(_TABLE)
-        head = index.git_state()["head"]
-        last_head, last_staged = _last_run(index, rules)
-        changed, staged = index.changes(last_head, last_staged)
-        _judge_changes(register, index, rules, changed)
-        _remember_run(index, rules, head, staged)
+        judged_by, seen = _last_run(index)
+        ready: list[str] = []
+        changed, now = index.look(
+            seen, meanwhile=lambda: ready.append(_get_ready(register))
+        )
+        rules = ready[0] if ready else rules_digest(register)
+        if rules != judged_by:
+            changed = None  # judged by other rules: judge everything again
+        if changed != {} or now != seen:
+            _judge_changes(register, index, rules, changed)
+            _remember_run(index, rules, now)
         findings = _findings(index, rules)
 
     if not working:
@@ -80,14 +85,24 @@ def validate_register(register: Register, working: bool = False) -> list[Finding
     return sorted(findings, key=lambda f: (f.file, f.line))
 
 
-def _last_run(index: Index, rules: str) -> tuple[str, str]:
-    """HEAD and what was staged when the last run judged under ``rules``: ("", "")
-    when there was none, so that everything is judged."""
-    row = index.db.execute("SELECT value FROM meta WHERE key = 'validated'").fetchone()
-    last = json.loads(row[0]) if row is not None else {}
-    if last.get("rules") != rules:
-        return "", ""
-    return str(last.get("head", "")), str(last.get("staged", ""))
+def _get_ready(register: Register) -> str:
+    """The digest of the rules, and what judging needs loaded: done while git looks
+    for what changed."""
+    from officectl.engine import get_ready
+
+    get_ready(register)
+    return rules_digest(register)
+
+
+def _last_run(index: Index) -> tuple[str, Seen]:
+    """The rules the last run judged by, and what git held then (nothing seen when
+    there was no run, so that everything is judged)."""
+    stored = dict(
+        index.db.execute(
+            "SELECT key, value FROM meta WHERE key IN ('judged-rules', 'judged-seen')"
+        )
+    )
+    return stored.get("judged-rules", ""), Seen.parse(stored.get("judged-seen", ""))
 
 
 def _judge_changes(
@@ -127,10 +142,10 @@ def _judged(index: Index, rules: str, paths: set[str] | None) -> dict[str, str]:
     return dict(index.of_paths(query, (rules,), paths))
 
 
-def _remember_run(index: Index, rules: str, head: str, staged: str) -> None:
-    value = json.dumps({"rules": rules, "head": head, "staged": staged})
-    index.db.execute(
-        "INSERT OR REPLACE INTO meta (key, value) VALUES ('validated', ?)", (value,)
+def _remember_run(index: Index, rules: str, seen: Seen) -> None:
+    index.db.executemany(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+        [("judged-rules", rules), ("judged-seen", seen.dumps())],
     )
 
 
@@ -143,6 +158,8 @@ def _findings(index: Index, rules: str) -> list[Finding]:
 
 def validate_files(register: Register, files: Iterable[Path]) -> list[Finding]:
     """Judge the named working files as they are on disk."""
+    from officectl.engine import check_text
+
     findings: list[Finding] = []
     for path in files:
         name = register.relative(path)
@@ -182,7 +199,7 @@ def _judge_blobs(
     register: Register, wanted: list[tuple[str, str]]
 ) -> dict[str, list[Finding]]:
     if len(wanted) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
-        return _judge_chunk(register.root, wanted)
+        return _judge_texts(register, wanted)
     from concurrent.futures import ProcessPoolExecutor
 
     workers = min(os.cpu_count() or 2, 4)
@@ -195,8 +212,15 @@ def _judge_blobs(
 
 
 def _judge_chunk(root: Path, wanted: list[tuple[str, str]]) -> dict[str, list[Finding]]:
-    register = Register(root)
-    texts = read_blobs(root, [blob for _, blob in wanted])
+    return _judge_texts(Register(root), wanted)
+
+
+def _judge_texts(
+    register: Register, wanted: list[tuple[str, str]]
+) -> dict[str, list[Finding]]:
+    from officectl.engine import check_text
+
+    texts = read_blobs(register.root, [blob for _, blob in wanted])
     return {
         path: check_text(register, text, path)
         for (path, _), text in zip(wanted, texts, strict=True)

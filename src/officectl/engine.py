@@ -229,6 +229,13 @@ def _check_reference(register: Register, kind: Kind, path: str, value: Any) -> N
         raise BadInput(f"{path}: 名册中没有{noun} {value!r}（officectl.yaml）")
 
 
+def get_ready(register: Register) -> None:
+    """Read what judging records needs: the roster, the workflows, the schemas and
+    what their fast gates run with (validate calls it while git works)."""
+    register.settings, register.kinds  # noqa: B018
+    schemas(register).get_ready()
+
+
 def check_text(register: Register, text: str, name: str) -> list[Finding]:
     """Every problem with one record file's text: YAML, schema, workflow, file name."""
     try:

@@ -16,16 +16,17 @@ import datetime as dt
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from officectl.errors import RegisterError
 from officectl.register import RECORDS, Register
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 _ISO_DAY = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
 PARALLEL_FROM = 2000  # below this many records to read, one process is faster
+REBASE_AFTER = 1000  # paths differing from the basis before a newer basis is taken
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -76,6 +77,41 @@ class Entry(NamedTuple):
     deadlines: tuple[dict[str, Any], ...] = ()
 
 
+class Seen(NamedTuple):
+    """What git held when a run last looked, so that the next asks only what changed.
+
+    ``basis`` is a commit the index was compared with, and ``differing`` the record
+    paths (joined by NUL) where the index then differed from it: together they say
+    exactly what was seen. ``head`` and ``index_file`` (a stamp of git's index file)
+    tell whether anything can have moved since.
+    """
+
+    head: str = ""
+    index_file: str = ""
+    basis: str = ""
+    differing: str = ""
+
+    def dumps(self) -> str:
+        return json.dumps(self._asdict())
+
+    @classmethod
+    def parse(cls, text: str) -> Seen:
+        try:
+            fields = json.loads(text)
+            return cls(*(str(fields.get(name, "")) for name in cls._fields))
+        except (ValueError, AttributeError):  # none kept, or by another version
+            return cls()
+
+
+def index_stamp(root: Path) -> str:
+    """A stamp of git's index file: git replaces the file whenever it writes it."""
+    try:
+        info = os.stat(root / ".git" / "index")
+    except OSError:
+        return ""
+    return f"{info.st_ino}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_size}"
+
+
 class Index:
     """The index of one register; :meth:`refresh` before reading."""
 
@@ -118,67 +154,75 @@ class Index:
 
     def refresh(self) -> None:
         """Bring the index up to what git holds, reading only what changed."""
-        state = self.git_state()
         stored = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
-        if all(stored.get(key) == value for key, value in state.items()):
-            return
         rebuild = stored.get("version") != SCHEMA_VERSION
-        previous_head = "" if rebuild else stored.get("head", "")
-        changed, staged = self.changes(previous_head, stored.get("staged", ""))
+        seen = Seen() if rebuild else Seen.parse(stored.get("seen", ""))
+        changed, now = self.look(seen)
+        if now == seen and not rebuild:
+            return
         self._update(changed, rebuild)
-        state["staged"] = staged
         self.db.execute("BEGIN IMMEDIATE")
         self.db.executemany(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", state.items()
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+            [("version", SCHEMA_VERSION), ("seen", now.dumps())],
         )
         self.db.execute("COMMIT")
 
-    def git_state(self) -> dict[str, str]:
-        from officectl.gitstore import head
+    def look(
+        self, seen: Seen, meanwhile: Callable[[], object] | None = None
+    ) -> tuple[dict[str, str] | None, Seen]:
+        """What git's index may hold differently from when ``seen``, and what is seen now.
 
-        git_index = self.root / ".git" / "index"
-        try:
-            stat = git_index.stat()
-            index_stamp = f"{stat.st_mtime_ns}:{stat.st_size}"
-        except OSError:
-            index_stamp = ""
-        return {
-            "version": SCHEMA_VERSION,
-            "head": head(self.root),
-            "index": index_stamp,
-        }
-
-    def changes(
-        self, previous_head: str, previously_staged: str
-    ) -> tuple[dict[str, str] | None, str]:
-        """What may differ from what was seen at ``previous_head`` with
-        ``previously_staged`` (paths joined by NUL) staged, and what is staged now.
-
-        The first is path → blob id in git's index ("" for a file gone), or None when
-        everything must be read (no previous HEAD, or a history rewritten since). Two
-        git commands answer it, neither looking at a working file: the tree diff since
-        the previous HEAD, and what is staged.
+        The first is record path → blob id in git's index ("" for a file gone), or
+        None when everything must be compared (nothing seen before, or its basis gone
+        from a rewritten history). No working file is looked at. When neither HEAD nor
+        git's index file moved, nothing is asked of git at all; otherwise one diff of
+        the index against the basis commit names every path that may have changed.
+        That diff reads all of git's index (about 15 ms at 100,000 records), so
+        ``meanwhile`` is called while git works: the caller gets ready to read what
+        changed.
         """
-        staged = self._raw_diff("--cached")
-        listed = "\0".join(sorted(staged))
-        if not previous_head:
-            return None, listed
-        try:
-            blobs = self._raw_diff(previous_head, "HEAD")
-        except RegisterError:
-            return None, listed  # the old HEAD is gone (a rewritten history)
-        blobs.update(staged)
-        unstaged = {p for p in previously_staged.split("\0") if p and p not in blobs}
-        if unstaged:  # staged last time, put back since: as HEAD has them
-            found = self.index_blobs(unstaged)
-            blobs.update({path: found.get(path, "") for path in unstaged})
-        return blobs, listed
+        from officectl.gitstore import head as head_of
 
-    def _raw_diff(self, *revisions: str) -> dict[str, str]:
+        head = head_of(self.root)
+        stamp = index_stamp(self.root)
+        if seen.basis and seen.head == head and seen.index_file == stamp:
+            return {}, seen
+        blobs = self._index_against(seen.basis, meanwhile) if seen.basis else None
+        if blobs is None or len(blobs) > REBASE_AFTER:
+            # Start a new basis: what the index holds apart from HEAD.
+            differing = self._raw_diff(
+                "--cached", head, meanwhile=None if seen.basis else meanwhile
+            )
+            now = Seen(head, stamp, head, "\0".join(sorted(differing)))
+            if blobs is None:
+                return None, now
+        else:
+            now = Seen(head, stamp, seen.basis, "\0".join(sorted(blobs)))
+        # Differing from the basis last time, not now: the index holds the basis's blob.
+        put_back = {p for p in seen.differing.split("\0") if p and p not in blobs}
+        if put_back:
+            found = self.index_blobs(put_back)
+            blobs.update({path: found.get(path, "") for path in put_back})
+        return blobs, now
+
+    def _index_against(
+        self, basis: str, meanwhile: Callable[[], object] | None
+    ) -> dict[str, str] | None:
+        """Where git's index differs from commit ``basis``; None when it is gone (a
+        rewritten history), so that everything is compared."""
+        try:
+            return self._raw_diff("--cached", basis, meanwhile=meanwhile)
+        except RegisterError:
+            return None
+
+    def _raw_diff(
+        self, *revisions: str, meanwhile: Callable[[], object] | None = None
+    ) -> dict[str, str]:
         """Record path → blob id on the newer side of ``git diff`` ("" when gone)."""
         words = git_lines(
             self.root, "diff", "--raw", "--no-abbrev", "--no-renames", "-z",
-            *revisions, "--", RECORDS,
+            *revisions, "--", RECORDS, meanwhile=meanwhile,
         )  # fmt: skip
         blobs = {}
         for meta, path in zip(words[::2], words[1::2], strict=True):
@@ -552,22 +596,32 @@ def _iso(value: Any) -> str:
     return "" if converted is None else str(converted)
 
 
-def git_lines(root: Path, *args: str, stdin: str | None = None) -> list[str]:
+def git_lines(
+    root: Path,
+    *args: str,
+    stdin: str | None = None,
+    meanwhile: Callable[[], object] | None = None,
+) -> list[str]:
+    """The NUL-separated output of a git command; ``meanwhile`` runs while git does."""
     import subprocess
 
-    result = subprocess.run(
+    process = subprocess.Popen(
         ["git", *args],
         cwd=root,
-        input=stdin.encode() if stdin is not None else None,
-        capture_output=True,
-        check=False,
+        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
-    if result.returncode != 0:
-        detail = result.stderr.decode("utf-8", "replace").strip().splitlines()
+    with process:
+        if meanwhile is not None:
+            meanwhile()  # git works on; it waits only once its output fills the pipe
+        out, err = process.communicate(stdin.encode() if stdin is not None else None)
+    if process.returncode != 0:
+        detail = err.decode("utf-8", "replace").strip().splitlines()
         raise RegisterError(
-            f"git {args[0]} 失败：{detail[-1] if detail else result.returncode}"
+            f"git {args[0]} 失败：{detail[-1] if detail else process.returncode}"
         )
-    return [line for line in result.stdout.decode("utf-8").split("\0") if line]
+    return [line for line in out.decode("utf-8").split("\0") if line]
 
 
 def open_index(register: Register) -> Index:

@@ -136,6 +136,11 @@ class SchemaSet:
         found = [(_where(e), _message(e)) for e in errors]
         return sorted(found, key=lambda item: [str(part) for part in item[0]])
 
+    def get_ready(self) -> None:
+        """Import what gates run with, ahead of the first record."""
+        import fastjsonschema  # noqa: F401
+        import rfc3339_validator  # noqa: F401
+
     def gate(self, kind: str) -> Callable[[Any], bool] | None:
         """The kind's fast check: True when the record has no schema problem, False
         when jsonschema must look; None when the schema uses a keyword it cannot check

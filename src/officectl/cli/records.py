@@ -7,7 +7,6 @@ from typing import Any
 
 import click
 
-from officectl import yamlio
 from officectl.cli.common import (
     acting_person,
     as_of,
@@ -28,6 +27,7 @@ def _fields(
     register: Register, kind: str, assignments: Any, file: Any
 ) -> dict[str, Any]:
     """Field values from ``--file`` (a YAML mapping) and ``--set`` (typed by schema)."""
+    from officectl import yamlio
     from officectl.engine import schemas
 
     fields: dict[str, Any] = {}
