@@ -1,10 +1,10 @@
 """``make bench``: the main commands timed on real registers, as ratios to baselines.
 
-These machines are noisy, so each time is the median of several runs of a whole command
-in a fresh process, and each result is a ratio to a baseline measured on the same
-register in the same run: ``git ls-files | wc -l`` for reports, PyYAML's C loader over
-the same files for a full parse, a plain ``git add`` + ``git commit`` for a step, and
-``python -c 'import click'`` for start-up.
+These machines are noisy, so each command is run several times, each time as a whole
+command in a fresh process and in turn with its baseline on the same register, and the
+result is the ratio of the two medians: ``git ls-files | wc -l`` for reports, PyYAML's
+C loader over the same files for a full validate, a plain ``git add`` + ``git commit``
+for a step, and ``python -c 'import click'`` for start-up.
 
 Registers: the demo register as ``make demo`` builds it, and larger ones shaped like a
 decade of a real office (about 1,000 cases open, the rest closed over ten years). Those
@@ -58,17 +58,27 @@ class Result:
 # --- timing -------------------------------------------------------------------------
 
 
-def median_time(
-    run: Callable[[], object], repeat: int, before: Callable[[], object] | None = None
-) -> float:
-    times = []
+def timed(run: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    run()
+    return time.perf_counter() - started
+
+
+def paired(
+    run: Callable[[], object],
+    baseline: Callable[[], object],
+    repeat: int,
+    before: Callable[[], object] | None = None,
+) -> tuple[float, float]:
+    """Medians of ``run`` and its ``baseline``, timed in turn: a slow spell of a shared
+    machine falls on both, and their ratio stays."""
+    ours, theirs = [], []
     for _ in range(repeat):
         if before is not None:
             before()
-        started = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        ours.append(timed(run))
+        theirs.append(timed(baseline))
+    return statistics.median(ours), statistics.median(theirs)
 
 
 def command(args: list[str], cwd: Path | None = None) -> Callable[[], object]:
@@ -214,24 +224,27 @@ def _shift(text: str, years: int) -> str:
 
 
 def measure(register: Path, repeat: int, heavy: bool) -> list[Result]:
-    """Every benchmark of the issue, on one register."""
+    """Every benchmark of the issue, on one register, each beside its baseline."""
 
     def drop_index() -> None:
         """Cold: no index, no judgements, no parsed snapshot, no compiled gates."""
         shutil.rmtree(register / ".git" / "officectl", ignore_errors=True)
 
-    ls_files = median_time(shell("git ls-files | wc -l", register), repeat * 2)
-    results = [Result("`git ls-files \\| wc -l`", ls_files, "—", 1.0)]
+    ls = shell("git ls-files | wc -l", register)
+    quick = repeat * 3  # a command of a tenth of a second: more runs
+    results: list[Result] = []
+    bases: list[float] = []
 
     def vs_ls(
         name: str,
         args: list[str],
         target: float | None = None,
         before: Callable[[], object] | None = None,
-        times: int = repeat,
+        times: int = quick,
     ) -> None:
-        seconds = median_time(command(args), times, before)
-        results.append(Result(name, seconds, "ls-files", seconds / ls_files, target))
+        seconds, base = paired(command(args), ls, times, before)
+        bases.append(base)
+        results.append(Result(name, seconds, "ls-files", seconds / base, target))
 
     vs_ls(
         "`overdue`, cold (no index)",
@@ -248,149 +261,114 @@ def measure(register: Path, repeat: int, heavy: bool) -> list[Result]:
     record = _some_record(register)
     vs_ls(f"`show {record}`", officectl(register, "show", record))
     vs_ls(f"`history {record}`", officectl(register, "history", record))
+    command(officectl(register, "validate"))()  # the judgements to start from
+    vs_ls(
+        "`validate` after one record changed",
+        officectl(register, "validate"),
+        5,
+        before=_change_one(register, record),
+    )
 
+    ls_files = statistics.median(bases)
     writes = _writes(register, repeat)
     step = writes[1].seconds + writes[2].seconds
-    results += [
+    return [
+        Result("`git ls-files \\| wc -l`", ls_files, "—", 1.0),
+        *results,
         *writes,
         Result("one `new` + one `do`", step, "ls-files", step / ls_files),
+        *_validation(register, repeat, heavy, drop_index),
     ]
-    results += _validation(register, repeat, heavy, drop_index, ls_files)
-    return results
+
+
+def _change_one(register: Path, record: str) -> Callable[[], None]:
+    """A hand edit of one record, committed with plain git."""
+    path = next((register / RECORDS).rglob(f"{record}.yaml"))
+
+    def change() -> None:
+        with path.open("a", encoding="utf-8") as stream:
+            stream.write("# 基准测试：改动一条记录\n")
+        git_commit(register, "-a")
+
+    return change
+
+
+def git_commit(register: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=bench", "-c", "user.email=bench@x", "commit", "-q",
+         "-m", "bench", *args],
+        cwd=register,
+        check=True,
+    )  # fmt: skip
 
 
 def _writes(register: Path, repeat: int) -> list[Result]:
-    """One ``new`` and one ``do``, against a plain ``git add`` + ``git commit``."""
+    """One ``new`` and one ``do``, each beside a plain ``git add`` + ``git commit``."""
     scratch = register / "bench-scratch.txt"
     counter = iter(range(10**6))
 
     def plain_commit() -> None:
         scratch.write_text(f"{next(counter)}\n", encoding="utf-8")
         subprocess.run(["git", "add", scratch.name], cwd=register, check=True)
-        subprocess.run(
-            [
-                "git",
-                "-c",
-                "user.name=bench",
-                "-c",
-                "user.email=bench@x",
-                "commit",
-                "-q",
-                "-m",
-                "bench",
-                "--",
-                scratch.name,
-            ],
-            cwd=register,
-            check=True,
-        )
+        git_commit(register, "--", scratch.name)
 
-    baseline = median_time(plain_commit, repeat)
     created: list[str] = []
 
     def new() -> None:
         out = subprocess.run(
             officectl(
-                register,
-                "new",
-                "letter",
-                "--by",
-                "wangli",
-                "--set",
-                f"received={AS_OF}",
-                "--set",
-                "petitioner.name=测试",
-                "--set",
-                "title=基准测试来信",
-                "--set",
-                "content=基准测试",
+                register, "new", "letter", "--by", "wangli",
+                "--set", f"received={AS_OF}", "--set", "petitioner.name=测试",
+                "--set", "title=基准测试来信", "--set", "content=基准测试",
             ),
             check=True,
             capture_output=True,
             text=True,
-        )
+        )  # fmt: skip
         created.append(out.stdout.strip())
 
-    new_time = median_time(new, repeat)
+    new_time, first = paired(new, plain_commit, repeat)
     ids = iter(created)
 
     def step() -> None:
         subprocess.run(
             officectl(
-                register,
-                "do",
-                next(ids),
-                "assign",
-                "--by",
-                "wangli",
-                "--set",
-                "unit=donghu",
+                register, "do", next(ids), "assign", "--by", "wangli",
+                "--set", "unit=donghu",
             ),
             check=True,
             stdout=subprocess.DEVNULL,
-        )
+        )  # fmt: skip
 
-    do_time = median_time(step, repeat)
+    do_time, second = paired(step, plain_commit, repeat)
+    baseline = statistics.median([first, second])
     return [
         Result("plain `git add` + `git commit` of one file", baseline, "—", 1.0),
-        Result("one `new`", new_time, "add+commit", new_time / baseline, 5),
-        Result("one `do`", do_time, "add+commit", do_time / baseline, 5),
+        Result("one `new`", new_time, "add+commit", new_time / first, 5),
+        Result("one `do`", do_time, "add+commit", do_time / second, 5),
     ]
 
 
 def _validation(
-    register: Path,
-    repeat: int,
-    heavy: bool,
-    drop_index: Callable[[], None],
-    ls_files: float,
+    register: Path, repeat: int, heavy: bool, drop_index: Callable[[], None]
 ) -> list[Result]:
-    parse = median_time(
-        command(
-            [sys.executable, "-m", "officectl.bench", "--parse-only", str(register)]
-        ),
+    parse_only = command(
+        [sys.executable, "-m", "officectl.bench", "--parse-only", str(register)]
+    )
+    cold, parse = paired(
+        command(officectl(register, "validate")),
+        parse_only,
         1 if heavy else repeat,
+        before=drop_index,
     )
-    cold = median_time(
-        command(officectl(register, "validate")), 1 if heavy else repeat, drop_index
+    helps, click = paired(
+        command(officectl(register, "--help")),
+        command([sys.executable, "-c", "import click"]),
+        repeat * 3,
     )
-    record = _some_record(register)
-    path = next((register / RECORDS).rglob(f"{record}.yaml"))
-
-    def change_one() -> None:
-        with path.open("a", encoding="utf-8") as stream:
-            stream.write("# 基准测试：改动一条记录\n")
-        subprocess.run(
-            [
-                "git",
-                "-c",
-                "user.name=bench",
-                "-c",
-                "user.email=bench@x",
-                "commit",
-                "-q",
-                "-am",
-                "bench",
-            ],
-            cwd=register,
-            check=True,
-        )
-
-    after_one = median_time(
-        command(officectl(register, "validate")), repeat, change_one
-    )
-    click = median_time(command([sys.executable, "-c", "import click"]), repeat * 2)
-    helps = median_time(command(officectl(register, "--help")), repeat * 2)
     return [
         Result("PyYAML C loader over every record", parse, "—", 1.0),
         Result("`validate`, cold (no index)", cold, "C loader", cold / parse, 1.5),
-        Result(
-            "`validate` after one record changed",
-            after_one,
-            "ls-files",
-            after_one / ls_files,
-            5,
-        ),
         Result("`python -c 'import click'`", click, "—", 1.0),
         Result("`officectl --help`", helps, "import click", helps / click, 1.3),
     ]
