@@ -392,8 +392,36 @@ def test_calendar_due_needs_exactly_one_count(calendar_cli, args):
     assert (
         result.stderr.strip()
         .splitlines()[-1]
-        .endswith("give exactly one of --workdays N and --days N")
+        .endswith("--workdays N 与 --days N 须给且只给一个")
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["do"], "officectl do: 缺少参数 ID"),
+        (["list", "--ovrdue"], "没有 --ovrdue 这个选项（是不是 --overdue？）"),
+        (["list", "--format", "xml"], "选项 --format 的值 'xml' 无效：应为 table、json、csv、md 之一"),
+        (["lst"], "officectl: 没有 lst 这个命令（是不是 list？）"),
+        (["overdue", "--as-of"], "选项 --as-of 后面须跟一个值"),
+        (["show", ID, "extra"], "多余的参数：extra"),
+        (["calendar", "due", "2026-03-02", "--days", "ten"], "应为不小于 0 的整数"),
+    ],
+    ids=["missing argument", "misspelt option", "bad choice", "misspelt command",
+         "option without value", "extra argument", "not a number"],
+)  # fmt: skip
+def test_usage_errors_are_said_in_chinese(cli, one_line_error, args, said):
+    line = one_line_error(cli(*args), 2, said)
+
+    for english in (
+        "No such",
+        "Missing",
+        "Invalid",
+        "requires",
+        "unexpected",
+        "not one",
+    ):
+        assert english not in line
 
 
 # --- flow ---------------------------------------------------------------------------

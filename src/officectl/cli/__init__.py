@@ -66,6 +66,16 @@ class LazyGroup(click.Group):
         )
         return command
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if name not in COMMANDS and not name.startswith("-"):
+            from officectl.cli.usage import no_such_command
+
+            ctx.fail(no_such_command(name, list(COMMANDS)))
+        return super().resolve_command(ctx, args)
+
     def format_commands(
         self, ctx: click.Context, formatter: click.HelpFormatter
     ) -> None:
@@ -90,7 +100,9 @@ class LazyGroup(click.Group):
             # One line, as for every other bad input: which command, and what is wrong.
             path = err.ctx.command_path.partition(" ")[2] if err.ctx else ""
             where = f"officectl {path}" if path else "officectl"
-            click.echo(f"{where}: {err.format_message()}", err=True)
+            from officectl.cli.usage import in_chinese
+
+            click.echo(f"{where}: {in_chinese(err)}", err=True)
             sys.exit(err.exit_code)
         except click.ClickException as err:
             click.echo(f"officectl: {err.format_message()}", err=True)

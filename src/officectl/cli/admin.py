@@ -85,7 +85,7 @@ def due(ctx: click.Context, start: str, workdays: int | None, days: int | None) 
     The start day is not counted. Example: officectl calendar due 2026-09-21 --days 10
     """
     if (workdays is None) == (days is None):
-        raise click.UsageError("give exactly one of --workdays N and --days N")
+        raise click.UsageError("--workdays N 与 --days N 须给且只给一个")
     office = _calendar(ctx)
     day = _date(start)
     result = (
