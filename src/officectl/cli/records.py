@@ -131,7 +131,7 @@ def do(
 ) -> None:
     """Take ACTION on record ID and commit it.
 
-    Example: officectl do LTR-2026-0007 assign --set unit=jiangan --by wangli
+    Example: officectl do LTR-2026-0007 assign --set unit=donghu --by wangli
     """
     from officectl.engine import take
 
