@@ -1165,6 +1165,57 @@ def test_a_schema_the_gate_cannot_match_is_left_to_jsonschema(tmp_path, field):
     assert schemas.problems("odd", {"id": 1}) != []  # jsonschema still judges it
 
 
+# Where fastjsonschema's stricter reading of a keyword would make it the more lenient:
+# a "$" that matches only at the very end, under not/if/oneOf; Decimal division; key
+# patterns compiled apart from value patterns. Each pair is a field's schema and a value
+# jsonschema rejects.
+LENIENT_IF_GATED = [
+    ({"not": {"pattern": "^secret$"}}, "secret\n"),
+    ({"oneOf": [{"pattern": "^a$"}, {"pattern": "a"}]}, "a\n"),
+    ({"if": {"pattern": "^a$"}, "then": {"maxLength": 1}}, "a\n"),
+    ({"type": "number", "multipleOf": 0.1}, 0.3),
+    ({"type": "number", "multipleOf": 0.01}, 19.99),
+    (
+        {
+            "type": "object",
+            "patternProperties": {"^a$": {"type": "integer"}},
+            "additionalProperties": {"pattern": "^a$"},
+        },
+        {"a\n": "a"},
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("field", "value"), LENIENT_IF_GATED)
+def test_the_gate_never_passes_what_its_stricter_reading_would_let_through(
+    tmp_path, field, value
+):
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "properties": {"id": {"type": "string"}, "odd": field},
+    }
+    (tmp_path / "odd.schema.json").write_text(json.dumps(schema), encoding="utf-8")
+    schemas = SchemaSet([tmp_path])
+    record = {"id": "X-1", "odd": value}
+
+    assert list(schemas.validator("odd").iter_errors(record)) != []
+    assert schemas.problems("odd", record) != []
+
+
+def test_a_pattern_fastjsonschema_cannot_compile_is_left_to_jsonschema(tmp_path):
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "properties": {"odd": {"type": "string", "pattern": "^[^$]*$"}},
+    }
+    (tmp_path / "odd.schema.json").write_text(json.dumps(schema), encoding="utf-8")
+    schemas = SchemaSet([tmp_path])
+
+    assert schemas.problems("odd", {"odd": "a$b"}) != []
+    assert schemas.problems("odd", {"odd": "ab"}) == []
+
+
 def test_index_keeps_the_number_of_every_document(docs):
     register = Register(docs)
     expected = set()

@@ -159,16 +159,19 @@ class SchemaSet:
         }
         if not _gate_can_check(schema):
             return None
-        from fastjsonschema import JsonSchemaException
-
         namespace: dict[str, Any] = {}
-        exec(_gate_code(kind, schema, self.cache), namespace)  # code made just above
+        try:
+            exec(
+                _gate_code(kind, schema, self.cache), namespace
+            )  # code made just above
+        except Exception:  # a pattern fastjsonschema rewrites into a bad one: no gate
+            return None
         check = namespace["validate"]
 
         def gate(instance: Any) -> bool:
             try:
                 check(instance, custom_formats=_GATE_FORMATS)
-            except JsonSchemaException:
+            except Exception:  # its finding, or its own failure: jsonschema decides
                 return False
             return True
 
@@ -228,18 +231,26 @@ class SchemaSet:
 
 _ANNOTATIONS = {"title", "description", "examples", "default", "$comment"}
 
-# Keywords that mean the same in draft 7 (fastjsonschema) and 2020-12 (jsonschema),
-# where fastjsonschema is never the more lenient. Array-form "items" (a tuple in draft
-# 7, prefixItems in 2020-12) and any format but these three keep a schema off the gate.
+# Keywords where fastjsonschema (draft 7) is never more lenient than jsonschema
+# (2020-12), and no keyword that turns "stricter" into "more lenient". fastjsonschema
+# is stricter in places: a pattern's "$" matches only at the very end, 1.0 is not an
+# integer. That is safe where a failing check can only fail the record (the record
+# then goes to jsonschema) but not under "not", "if" or "oneOf", where a check that
+# fails can make the record pass; those keywords, and patternProperties (whose key
+# patterns fastjsonschema compiles its own way), keep a schema off the gate. So do
+# array-form "items" (a tuple in draft 7, prefixItems in 2020-12), a format other than
+# these three, and a multipleOf that is not a whole number (fastjsonschema divides in
+# Decimal, where 0.3 is a multiple of 0.1; in floating point, as jsonschema divides, it
+# is not).
 _GATE_KEYWORDS = _ANNOTATIONS | {
     "$defs", "readOnly", "writeOnly", "deprecated",
     "type", "enum", "const", "format",
-    "properties", "additionalProperties", "patternProperties", "required",
+    "properties", "additionalProperties", "required",
     "minProperties", "maxProperties",
     "items", "minItems", "maxItems", "uniqueItems",
     "minLength", "maxLength", "pattern",
     "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
-    "allOf", "anyOf", "oneOf", "not", "if", "then", "else",
+    "allOf", "anyOf",
 }  # fmt: skip
 _RE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 
@@ -254,6 +265,9 @@ def _gate_can_check(schema: Any) -> bool:
     if "format" in schema and schema["format"] not in _GATE_FORMATS:
         return False
     if "items" in schema and not isinstance(schema["items"], dict | bool):
+        return False
+    divisor = schema.get("multipleOf", 1)
+    if isinstance(divisor, bool) or not isinstance(divisor, int):
         return False
     named = [
         sub
