@@ -10,12 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import sqlite3
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
+import officectl
 from officectl import snapshot
 from officectl.register import Register
 from officectl.reports import day_of
@@ -180,6 +183,105 @@ def test_many_commits_since_the_last_look_start_a_newer_basis(
     head = git("rev-parse", "HEAD").strip()
     assert json.loads(seen["seen"])["basis"] == head
     assert json.loads(seen["judged-seen"])["basis"] == head
+
+
+def test_a_record_in_conflict_stays_in_the_reports(cli, letter, git, register):
+    """During a merge conflict (a stuck sync), git's index holds both sides of the
+    record: reports keep showing it, as this clone had it."""
+    assert "LTR-2026-0001" in _listed(cli)
+    text = letter.read_text(encoding="utf-8")
+    me = ["-c", "user.name=手工", "-c", "user.email=hand@example.invalid"]
+    git("checkout", "-q", "-b", "theirs")
+    letter.write_text(text.replace("反映物业收费问题", "他们的事由"), encoding="utf-8")
+    git(*me, "commit", "-q", "-am", "theirs")
+    git("checkout", "-q", "-")
+    letter.write_text(text.replace("反映物业收费问题", "我们的事由"), encoding="utf-8")
+    git(*me, "commit", "-q", "-am", "ours")
+    assert _listed(cli)["LTR-2026-0001"]["title"] == "我们的事由"
+
+    merged = subprocess.run(
+        ["git", *me, "merge", "-q", "theirs"], cwd=register, capture_output=True
+    )
+
+    assert merged.returncode != 0  # the conflict
+    assert _listed(cli)["LTR-2026-0001"]["title"] == "我们的事由"
+    shutil.rmtree(register / ".git" / "officectl")
+    assert _listed(cli)["LTR-2026-0001"]["title"] == "我们的事由"  # cold: the same
+
+
+def test_two_refreshes_at_once_cannot_store_an_older_look(cli, letter, register, git):
+    """A refresh looks and stores under the index's write lock. Without it, a refresh
+    that looked before another one stored could store its older look over the newer
+    one, and an edit staged and unstaged in between would stay in the index."""
+    from officectl.index import Index
+
+    other = _letter(cli, "2026-03-10", "反映办税厅排队时间长")
+    other_file = next(register.rglob(f"{other}.yaml"))
+    assert set(_listed(cli)) == {"LTR-2026-0001", other}
+
+    def edit(path: Path, old: str, new: str) -> None:
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new), "utf-8")
+        git("add", str(path))
+
+    slow, quick = Index(Register(register)), Index(Register(register))
+    quick.db.execute("PRAGMA busy_timeout = 50")
+    waited = []
+    looked = slow.look
+
+    def look_while_another_runs(seen, meanwhile=None):
+        found = looked(seen, meanwhile)
+        edit(letter, "反映物业收费问题", "暂存又撤回的事由")
+        try:
+            quick.refresh()  # another command, now
+        except sqlite3.OperationalError:
+            waited.append(True)  # it waits for the lock (here: gives up at once)
+        return found
+
+    edit(other_file, "反映办税厅排队时间长", "暂存的事由")
+    slow.look = look_while_another_runs  # type: ignore[method-assign]
+    try:
+        slow.refresh()
+    finally:
+        slow.close()
+        quick.close()
+    git("reset", "-q", "--", str(letter))
+
+    assert waited == [True]
+    titles = {key: row["title"] for key, row in _listed(cli).items()}
+    assert titles == {"LTR-2026-0001": "反映物业收费问题", other: "暂存的事由"}
+
+
+def test_a_record_no_reader_foresaw_is_named_and_the_rest_listed(
+    cli, letter, register, hand_commit
+):
+    """A document number too large for SQLite stops no report: the record is named."""
+    hand_commit(
+        register / "registers" / "incoming" / "2026" / "INC-2026-0001.yaml",
+        "id: INC-2026-0001\nkind: incoming\nstate: registered\ntitle: 关于开展检查的通知\n"
+        "incoming_number: 99999999999999999999\nreceived_on: 2026-03-02\n",
+    )
+
+    result = cli("list", "--format", "json")
+
+    assert result.exit_code == 0, result.output
+    assert "LTR-2026-0001" in result.stdout
+    assert "Traceback" not in result.output
+
+
+def test_a_workflow_naming_a_rules_module_that_is_not_there_is_one_line(
+    cli, letter, register, one_line_error
+):
+    shipped = Path(officectl.__file__).parent / "_data" / "workflows" / "letter.yaml"
+    if not shipped.exists():
+        shipped = Path(__file__).parents[1] / "workflows" / "letter.yaml"
+    (register / "workflows").mkdir(exist_ok=True)
+    (register / "workflows" / "letter.yaml").write_text(
+        shipped.read_text(encoding="utf-8") + "rules: letterrules\n", encoding="utf-8"
+    )
+
+    line = one_line_error(cli("list"), 2, "letterrules")
+
+    assert "letter.yaml" in line
 
 
 def test_index_written_by_another_version_is_built_again(cli, letter, register):
