@@ -51,6 +51,22 @@ def test_a_line_break_in_a_cell_keeps_the_row_on_one_line():
     assert table.splitlines()[2:] == ["第一行 第二行", "单行"]
 
 
+def test_tabs_and_escape_sequences_take_the_room_they_are_measured_by():
+    rows = [["A\tB", "1"], ["\x1b[1m加急\x1b[0m", "22"], ["平常\u2028", "333"]]
+
+    lines = text_table(["事由", "逾期"], rows).splitlines()
+
+    assert len({wcswidth(line) for line in lines[:1] + lines[2:]}) == 1
+    assert all(line.isprintable() for line in lines)
+
+
+def test_a_full_width_space_is_kept():
+    assert (
+        text_table(["地址"], [["办公室\u3000三楼"]]).splitlines()[2]
+        == "办公室\u3000三楼"
+    )
+
+
 def test_no_rows_gives_the_header_and_rule():
     assert text_table(["编号", "事由"], []) == "编号    事由\n------  ------"
 
