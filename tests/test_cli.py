@@ -127,6 +127,18 @@ def test_outside_a_register_says_how_to_find_one(runner, one_line_error):
 # --- acting person ------------------------------------------------------------------
 
 
+def test_a_git_worktree_is_refused_with_what_to_do(runner, register, one_line_error):
+    subprocess.run(
+        ["git", "worktree", "add", "-q", "--detach", str(register.parent / "wt")],
+        cwd=register,
+        check=True,
+    )
+
+    result = runner.invoke(main, ["-C", str(register.parent / "wt"), "list"])
+
+    one_line_error(result, 4, "worktree", "git clone")
+
+
 def test_unknown_person_is_bad_input(cli, letter, untouched, one_line_error):
     with untouched():
         result = cli("do", ID, "assign", "--set", "unit=donghu", "--by", "nobody")

@@ -161,15 +161,26 @@ def find_root(start: Path | None = None) -> Path:
         start = Path(os.environ[ENV_VAR])
         if not (start / SETTINGS).is_file():
             raise RegisterError(f"{ENV_VAR}={start} 不是登记簿（没有 {SETTINGS}）")
-        return start.resolve()
+        return _whole_clone(start.resolve())
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         if (folder / SETTINGS).is_file():
-            return folder
+            return _whole_clone(folder)
     raise RegisterError(
         f"{here} 及其上级目录中都没有 {SETTINGS}：请在登记簿目录中运行，"
         f"或用 -C 目录 / {ENV_VAR} 指定，或先运行 officectl init"
     )
+
+
+def _whole_clone(folder: Path) -> Path:
+    """``folder``, unless its ``.git`` is a file (a worktree or a submodule), whose
+    git data lives elsewhere: officectl keeps its index, locks and leases in .git/."""
+    if (folder / ".git").is_file():
+        raise RegisterError(
+            f"{folder} 是 git worktree 或子模块（.git 是文件）：officectl 只在"
+            "完整的克隆中工作，请用 git clone 取得登记簿"
+        )
+    return folder
 
 
 class Register:
