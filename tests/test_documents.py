@@ -25,6 +25,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from officectl.cli import main
+from officectl.errors import BadInput
 from officectl.index import open_index
 from officectl.kinds import rules_named
 from officectl.kinds.documents import missing_standard_fonts, standard_fonts_present
@@ -1214,6 +1215,29 @@ def test_a_pattern_fastjsonschema_cannot_compile_is_left_to_jsonschema(tmp_path)
 
     assert schemas.problems("odd", {"odd": "a$b"}) != []
     assert schemas.problems("odd", {"odd": "ab"}) == []
+
+
+def test_references_follow_json_pointer_and_a_missing_one_is_named(tmp_path):
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$defs": {"a/b": {"type": "string"}, "x y": {"type": "integer"}},
+        "type": "object",
+        "properties": {
+            "p": {"$ref": "#/$defs/a~1b"},
+            "q": {"$ref": "#/$defs/x%20y"},
+        },
+    }
+    (tmp_path / "odd.schema.json").write_text(json.dumps(schema), encoding="utf-8")
+    broken = {**schema, "properties": {"r": {"$ref": "missing.schema.json#/x"}}}
+    (tmp_path / "broken.schema.json").write_text(json.dumps(broken), encoding="utf-8")
+    schemas = SchemaSet([tmp_path])
+
+    assert schemas.problems("odd", {"p": "text", "q": 3}) == []
+    assert len(schemas.problems("odd", {"p": 1, "q": "text"})) == 2
+    with pytest.raises(
+        BadInput, match=r"broken\.schema\.json: .*missing\.schema\.json#/x"
+    ):
+        schemas.problems("broken", {"r": 1})
 
 
 def test_index_keeps_the_number_of_every_document(docs):

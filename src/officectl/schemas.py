@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
+from urllib.parse import unquote
 
 from officectl.errors import BadInput
 
@@ -104,7 +105,12 @@ class SchemaSet:
         Resolving references is most of what jsonschema spends on a record; record
         schemas are not recursive, so they are resolved once, here.
         """
-        bundled: dict[str, Any] = self._inline(self.schema(kind), self.schema(kind), ())
+        try:
+            bundled: dict[str, Any] = self._inline(
+                self.schema(kind), self.schema(kind), ()
+            )
+        except BadInput as err:
+            raise BadInput(f"{kind}.schema.json: {err}") from None
         return bundled
 
     def _inline(
@@ -192,12 +198,23 @@ class SchemaSet:
 
     def _resolve(self, node: dict[str, Any], document: dict[str, Any]) -> Any:
         while "$ref" in node:
-            target, _, pointer = node["$ref"].partition("#")
-            if target:
-                document = self.documents[target]
-            resolved: Any = document
-            for part in filter(None, pointer.split("/")):
-                resolved = resolved[part]
+            reference = node["$ref"]
+            target, _, pointer = reference.partition("#")
+            try:
+                if target:
+                    document = self.documents[unquote(target)]
+                resolved: Any = document
+                for part in filter(None, pointer.split("/")):
+                    # JSON Pointer: %xx in the URI fragment, then ~1 for / and ~0 for ~
+                    part = unquote(part).replace("~1", "/").replace("~0", "~")
+                    resolved = resolved[
+                        int(part) if isinstance(resolved, list) else part
+                    ]
+            except (KeyError, IndexError, ValueError, TypeError):
+                raise BadInput(
+                    f"schema 中的 $ref {reference} 指向不存在的文件或位置"
+                    f"（可用的 schema 文件：{'、'.join(sorted(self.documents))}）"
+                ) from None
             merged = {k: v for k, v in node.items() if k != "$ref"}
             node = {**resolved, **merged}
         return node, document
