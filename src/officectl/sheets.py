@@ -18,7 +18,6 @@ import csv
 import datetime as dt
 import io
 import json
-import os
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -927,19 +926,14 @@ def write_export(
     path: Path, fmt: str, columns: list[Column], rows: list[dict[str, Any]], sheet: str
 ) -> None:
     """Write the table to ``path`` in one rename, so no half-written file is left."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    try:
-        if fmt == "xlsx":
-            _write_xlsx(temporary, columns, rows, sheet)
-        elif fmt == "csv":
-            _write_csv(temporary, columns, rows)
-        else:
-            _write_json(temporary, columns, rows)
-        os.replace(temporary, path)
-    except OSError as err:
-        raise BadInput(f"{path}: 无法写入：{err.strerror}") from None
-    finally:
-        temporary.unlink(missing_ok=True)
+    from officectl.outfile import write_with
+
+    if fmt == "xlsx":
+        write_with(path, lambda temporary: _write_xlsx(temporary, columns, rows, sheet))
+    elif fmt == "csv":
+        write_with(path, lambda temporary: _write_csv(temporary, columns, rows))
+    else:
+        write_with(path, lambda temporary: _write_json(temporary, columns, rows))
 
 
 def _write_csv(path: Path, columns: list[Column], rows: list[dict[str, Any]]) -> None:

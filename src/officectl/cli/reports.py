@@ -17,6 +17,7 @@ from officectl.cli.common import (
     table,
     viewer,
 )
+from officectl.outfile import write_text
 from officectl.register import Register
 
 _HEADERS = reports.OVERDUE_HEADERS
@@ -176,7 +177,7 @@ def render(
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        write_text(output, text)
         click.echo(str(output), err=True)
 
 
@@ -240,7 +241,7 @@ def chase(
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        write_text(output, text)
     for message in skipped:
         click.echo(f"officectl: 跳过无法读取的文件 {message}", err=True)
     if dry_run or not late:

@@ -1,0 +1,221 @@
+"""Bad input at the edges: files a person edited, output files, dates near the ends.
+
+Each case must end in one line on stderr naming what is wrong and the right exit code,
+never a traceback, and leave the register as it was.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from officectl.cli import main
+
+ID = "LTR-2026-0001"
+
+
+# --- files that are not UTF-8 ---------------------------------------------------------
+
+
+def _commit(git):
+    """Commit every change as a person at a terminal would."""
+    git(
+        "-c", "user.name=手工", "-c", "user.email=hand@x.invalid", "commit", "-qam", "x"
+    )
+
+
+def _to_gbk(path):
+    path.write_bytes(path.read_text(encoding="utf-8").encode("gbk"))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["show", ID], ["do", ID, "assign", "--set", "unit=donghu", "--by", "wangli"]],
+    ids=["show", "do"],
+)
+def test_a_record_saved_as_gbk_is_named(
+    cli, git, letter, untouched, one_line_error, args
+):
+    _to_gbk(letter)
+    _commit(git)
+
+    with untouched():
+        result = cli(*args)
+
+    one_line_error(result, 2, f"{ID}.yaml", "UTF-8")
+
+
+def test_new_from_stdin_that_is_not_utf8(cli, untouched, one_line_error):
+    stdin = "title: 反映\n".encode("gbk")
+
+    with untouched():
+        result = cli("new", "letter", "--file", "-", "--by", "wangli", input=stdin)
+
+    one_line_error(result, 2, "<stdin>", "UTF-8")
+
+
+def test_new_from_a_utf8_file_still_works(cli, tmp_path):
+    fields = tmp_path / "fields.yaml"
+    fields.write_text(
+        "received: 2026-03-02\npetitioner:\n  name: 李四\ntitle: 反映\ncontent: 内容\n",
+        encoding="utf-8",
+    )
+
+    result = cli("new", "letter", "--file", str(fields), "--by", "wangli")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "LTR-2026-0001\n"
+
+
+# --- officectl.yaml -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ("timezone: Asia/Shanghai", "timezone: Mars/Olympus", ["timezone", "Mars"]),
+        ("timezone: Asia/Shanghai", "timezone: 8", ["timezone", "IANA"]),
+        ("      - leader\n", "      - chairman\n", ["posts", "chairman"]),
+        ("    posts:\n      - leader\n", "    posts: leader\n", ["posts", "列表"]),
+        ("people:\n", "people: 赵国强\npeople_old:\n", ["people", "列表"]),
+        ("  - id: qianmin\n", "  - id: zhaoguoqiang\n", ["id", "zhaoguoqiang", "重复"]),
+    ],
+    ids=["unknown zone", "zone a number", "post", "posts text", "people", "duplicate"],
+)
+def test_bad_settings_name_the_file_line_and_field(
+    cli, register, git, untouched, one_line_error, old, new, words
+):
+    settings = register / "officectl.yaml"
+    text = settings.read_text(encoding="utf-8")
+    assert old in text
+    settings.write_text(text.replace(old, new, 1), encoding="utf-8")
+    _commit(git)
+
+    with untouched():
+        listed = cli("list")
+        checked = cli("validate")
+
+    line = one_line_error(listed, 2, "officectl.yaml:", *words)
+    assert checked.exit_code == 1
+    assert checked.stdout == line.removeprefix("officectl: ") + "\n"
+
+
+def test_validate_reports_a_bad_calendar_file(cli, register, git):
+    (register / "calendar.yaml").write_text(
+        "years:\n  2027:\n    holidays: [2027-02-30]\n", encoding="utf-8"
+    )
+    _commit(git)
+
+    result = cli("validate")
+
+    assert result.exit_code == 1
+    assert "calendar.yaml:3: 2027 年：holidays 第 1 项" in result.stdout
+    assert "不是有效日期" in result.stdout
+
+
+def test_validate_checks_the_settings_file_as_settings(cli, register, one_line_error):
+    assert cli("validate", str(register / "officectl.yaml")).exit_code == 0
+    assert cli("validate", str(register)).exit_code == 0
+
+    text = (register / "officectl.yaml").read_text(encoding="utf-8")
+    (register / "officectl.yaml").write_text(
+        text.replace("Asia/Shanghai", "Mars/Olympus"), encoding="utf-8"
+    )
+    result = cli("validate", str(register / "officectl.yaml"))
+
+    assert result.exit_code == 1
+    assert result.stdout.startswith("officectl.yaml:")
+    assert "未知类型" not in result.output
+
+
+def test_validate_says_a_file_outside_the_records_is_not_one(
+    cli, register, one_line_error
+):
+    (register / "notes.yaml").write_text("a: 1\n", encoding="utf-8")
+
+    one_line_error(cli("validate", str(register / "notes.yaml")), 2, "不是记录文件")
+
+
+# --- output files ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["render", ID, "-o", "{dir}/x.html"],
+        ["chase", "--as-of", "2026-06-01", "--by", "lijun", "-o", "{dir}/x.html"],
+        ["chase", "--as-of", "2026-06-01", "--dry-run", "-o", "{dir}/x.md"],
+        ["export", "letter", "-o", "{dir}/x.csv"],
+        ["export", "letter", "-o", "{dir}/x.xlsx"],
+    ],
+    ids=["render", "chase", "chase dry run", "export csv", "export xlsx"],
+)
+def test_an_output_file_that_cannot_be_written(
+    cli, letter, tmp_path, untouched, one_line_error, args
+):
+    missing = tmp_path / "no" / "such" / "folder"
+    args = [arg.replace("{dir}", str(missing)) for arg in args]
+
+    with untouched():
+        result = cli(*args)
+
+    one_line_error(result, 2, str(missing), "无法写入")
+    assert not missing.parent.exists()
+
+
+def test_render_writes_the_whole_file_in_place(cli, letter, tmp_path):
+    (tmp_path / "forms").mkdir()
+    target = tmp_path / "forms" / "form.html"
+    target.write_text("old\n", encoding="utf-8")
+
+    result = cli("render", ID, "-o", str(target))
+
+    assert result.exit_code == 0, result.output
+    assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert [p.name for p in target.parent.iterdir()] == ["form.html"]
+
+
+# --- dates at the ends of the calendar ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["due", "9999-12-31", "--days", "1"],
+        ["due", "9999-12-31", "--workdays", "1"],
+        ["due", "9999-12-20", "--days", "20"],
+        ["due", "9999-12-30", "--workdays", "5"],
+    ],
+)
+def test_calendar_past_the_last_day_is_bad_input(runner, one_line_error, args):
+    result = runner.invoke(main, ["calendar", *args])
+
+    one_line_error(result, 2, "9999-12-31", "超出日历范围")
+
+
+@pytest.mark.parametrize(
+    ("args", "last"),
+    [
+        (["due", "9999-12-30", "--workdays", "1"], "9999-12-31"),
+        (["due", "0001-01-01", "--days", "1"], "0001-01-02"),
+        (["show", "9999-12"], "9999-12-31"),
+        (["show", "0001-01"], "0001-01-31"),
+    ],
+)
+def test_calendar_at_the_first_and_last_days(runner, args, last):
+    result = runner.invoke(main, ["calendar", *args])
+
+    assert result.exit_code == 0, result.output
+    assert last in result.stdout
+
+
+def test_a_record_whose_limit_runs_past_9999_is_bad_input(
+    cli, untouched, one_line_error
+):
+    with untouched():
+        result = cli(
+            "new", "letter", "--set", "received=9999-12-31", "--set",
+            "petitioner.name=张三", "--set", "title=t", "--set", "content=c",
+            "--by", "wangli", "--date", "9999-12-31",
+        )  # fmt: skip
+
+    one_line_error(result, 2, "超出日历范围")
