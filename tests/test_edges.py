@@ -219,3 +219,39 @@ def test_a_record_whose_limit_runs_past_9999_is_bad_input(
         )  # fmt: skip
 
     one_line_error(result, 2, "超出日历范围")
+
+
+# --- exit codes of listings -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["list", "export"])
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["letter", "--state", "bogus"], ["bogus", "registered（已登记）"]),
+        (["--state", "bogus"], ["bogus", "registered（已登记）", "instructed"]),
+    ],
+    ids=["of a kind", "of any kind"],
+)
+def test_an_unknown_state_names_the_valid_ones(
+    cli, letter, tmp_path, untouched, one_line_error, command, args, words
+):
+    extra = ["-o", str(tmp_path / "x.csv")] if command == "export" else []
+
+    with untouched():
+        result = cli(command, *args, *extra)
+
+    one_line_error(result, 2, *words)
+    assert not (tmp_path / "x.csv").exists()
+
+
+@pytest.mark.parametrize("state", ["registered", "已登记"])
+def test_a_state_by_name_or_by_its_label(cli, letter, state):
+    result = cli("list", "letter", "--state", state, "--format", "csv")
+
+    assert result.exit_code == 0, result.output
+    assert ID in result.stdout
+
+
+def test_overdue_refuses_a_negative_soon(cli, one_line_error):
+    one_line_error(cli("overdue", "--soon", "-1"), 2, "-1")

@@ -180,13 +180,36 @@ def select(
     skipped = [e.problem for e in entries if e.problem]
     entries = [e for e in entries if not e.problem]
     if state:
-        entries = [e for e in entries if e.state == state]
+        wanted = states_named(register, kind, state)
+        entries = [e for e in entries if e.state in wanted.get(e.kind, ())]
     late: dict[str, int] = {}
     if overdue_on is not None:
         for item in due_items(register, entries, overdue_on, soon=-1, viewer=None):
             late[item.record] = max(late.get(item.record, 0), item.days_late)
         entries = [e for e in entries if e.id in late]
     return Selection(entries, skipped, late)
+
+
+def states_named(
+    register: Register, kind: str | None, state: str
+) -> dict[str, set[str]]:
+    """The states ``--state`` means in each kind: a state's name (registered) or its
+    label (已登记); one no kind in question knows is :class:`BadInput`."""
+    from officectl.errors import BadInput
+
+    kinds = [register.kind(kind)] if kind else list(register.kinds.values())
+    wanted = {
+        k.name: {s.name for s in k.states.values() if state in (s.name, s.label)}
+        for k in kinds
+    }
+    found = {name: names for name, names in wanted.items() if names}
+    if found:
+        return found
+    known = dict.fromkeys(
+        f"{s.name}（{s.label}）" for k in kinds for s in k.states.values()
+    )
+    where = f"{kinds[0].label}没有" if kind else "没有哪类记录有"
+    raise BadInput(f"--state {state!r}：{where}这个状态；可用：{'、'.join(known)}")
 
 
 def title_for(register: Register, entry: Entry, viewer: Person | None) -> str:

@@ -27,6 +27,7 @@ _HEADERS = reports.OVERDUE_HEADERS
 @click.option("--as-of", "as_of_text", metavar="DATE", help="Report as of this day.")
 @click.option(
     "--soon",
+    type=click.IntRange(min=0),
     default=3,
     show_default=True,
     help="Also list limits due within N working days.",
