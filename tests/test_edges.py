@@ -6,6 +6,8 @@ never a traceback, and leave the register as it was.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from officectl.cli import main
@@ -255,3 +257,86 @@ def test_a_state_by_name_or_by_its_label(cli, letter, state):
 
 def test_overdue_refuses_a_negative_soon(cli, one_line_error):
     one_line_error(cli("overdue", "--soon", "-1"), 2, "-1")
+
+
+# --- chase ----------------------------------------------------------------------------
+
+INSTRUCTED_INCOMING = [
+    ["new", "incoming", "--set", "medium=电子", "--set", "issuer=省局",
+     "--set", "title=关于报送分析的通知", "--set", "doc_type=通知",
+     "--by", "zhengyan", "--date", "2026-03-03T09:00"],
+    ["do", "INC-2026-0001", "first-check", "--by", "zhengyan",
+     "--date", "2026-03-03T09:30"],
+    ["do", "INC-2026-0001", "propose", "--set", "handling=批办",
+     "--set", "proposal=拟请征管处办理", "--by", "zhoufang",
+     "--date", "2026-03-03T10:00"],
+    ["do", "INC-2026-0001", "instruct", "--set", "instruction=同意",
+     "--set", "unit=collection", "--set", "handling_deadline=2026-03-10",
+     "--by", "sunhao", "--date", "2026-03-03T11:00"],
+]  # fmt: skip
+
+
+@pytest.fixture
+def late_letter_and_document(cli, letter):
+    """The letter and an incoming document, both overdue on 2026-06-01."""
+    for args in INSTRUCTED_INCOMING:
+        result = cli(*args)
+        assert result.exit_code == 0, result.output
+
+
+def test_chase_leaves_out_kinds_the_person_may_not_chase(
+    cli, git, register, late_letter_and_document
+):
+    document = register / "registers/incoming/2026/INC-2026-0001.yaml"
+    before = document.read_bytes()
+
+    result = cli("chase", "--as-of", "2026-06-01", "--by", "wangli", "--format", "md")
+
+    assert result.exit_code == 0, result.output
+    assert "王丽（wangli） 不能催办，未列入：收文 1 件须由" in result.stderr
+    assert "INC-2026-0001" not in result.stdout and ID in result.stdout
+    assert document.read_bytes() == before
+    assert "chased" in (register / "registers/letter/2026" / f"{ID}.yaml").read_text(
+        encoding="utf-8"
+    )
+    assert git("status", "--porcelain") == ""
+
+
+def test_chase_by_a_person_who_may_chase_none_of_it_is_refused(
+    cli, late_letter_and_document, untouched, one_line_error
+):
+    with untouched():
+        result = cli("chase", "--as-of", "2026-06-01", "--by", "yangfan")
+
+    one_line_error(result, 3, "不能催办", "来信", "收文")
+
+
+def test_a_second_chase_on_the_same_day_records_nothing(
+    cli, late_letter_and_document, untouched
+):
+    first = cli("chase", "--as-of", "2026-06-01", "--by", "zhengyan")
+    assert first.exit_code == 0, first.output
+    assert "已催办 2 件" in first.stderr
+
+    with untouched():
+        again = cli("chase", "--as-of", "2026-06-01", "--by", "zhengyan")
+
+    assert again.exit_code == 0, again.output
+    assert "都已催办过" in again.stderr
+    assert "Traceback" not in again.output
+
+
+def test_chase_refuses_to_record_a_day_to_come(
+    cli, register, late_letter_and_document, untouched, one_line_error
+):
+    from officectl.register import Register
+
+    later = (Register(register).today() + dt.timedelta(days=30)).isoformat()
+
+    with untouched():
+        recorded = cli("chase", "--as-of", later, "--by", "zhengyan")
+        looked = cli("chase", "--as-of", later, "--dry-run")
+
+    one_line_error(recorded, 2, later, "--dry-run")
+    assert looked.exit_code == 0, looked.output
+    assert ID in looked.stdout

@@ -396,3 +396,61 @@ def day_of(value: Any) -> dt.date | None:
         except ValueError:
             return None
     return None
+
+
+# --- chasing (催办) ---------------------------------------------------------------------
+
+
+def chase_posts(kind: Kind) -> set[str]:
+    """The posts that may chase a kind: those of its workflow's own ``chase`` action
+    (a document's 督办), else the office posts that chase anything late."""
+    from officectl.engine import CHASERS
+
+    action = kind.actions.get("chase")
+    return set(action.posts) if action is not None else set(CHASERS)
+
+
+class ChaseSplit(NamedTuple):
+    """Overdue items a person may chase, and by kind those they may not."""
+
+    mine: list[DueItem]
+    others: dict[str, list[DueItem]]
+
+
+def split_by_chaser(
+    register: Register, items: list[DueItem], person: Person
+) -> ChaseSplit:
+    held = register.settings.posts_of(person)
+    mine: list[DueItem] = []
+    others: dict[str, list[DueItem]] = {}
+    for item in items:
+        kind = register.kind_of_id(item.record)
+        if held & chase_posts(kind):
+            mine.append(item)
+        else:
+            others.setdefault(kind.name, []).append(item)
+    return ChaseSplit(mine, others)
+
+
+def not_chased_on(
+    register: Register, items: list[DueItem], day: dt.date
+) -> dict[str, set[str]]:
+    """Record id → limits of ``items`` not yet chased on ``day`` (read from the files,
+    since the index does not keep chase dates)."""
+    from officectl import yamlio
+
+    wanted: dict[str, set[str]] = {}
+    for item in items:
+        wanted.setdefault(item.record, set()).add(item.limit_name)
+    fresh: dict[str, set[str]] = {}
+    for record_id, limits in wanted.items():
+        path = register.existing_path(record_id)
+        data, _ = yamlio.load_file(path, register.relative(path))
+        done = {
+            str(entry.get("limit"))
+            for entry in (data.get("deadlines") or [])
+            if isinstance(entry, dict) and day in (entry.get("chased") or [])
+        }
+        if limits - done:
+            fresh[record_id] = limits - done
+    return fresh
