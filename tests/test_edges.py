@@ -340,3 +340,39 @@ def test_chase_refuses_to_record_a_day_to_come(
     one_line_error(recorded, 2, later, "--dry-run")
     assert looked.exit_code == 0, looked.output
     assert ID in looked.stdout
+
+
+# --- export of nested fields ------------------------------------------------------------
+
+CLASSIFIED = [
+    ["new", "classified", "--set", "issuer=省局", "--set", "title=某专项工作方案",
+     "--set", "secrecy=绝密", "--set", "secrecy_term=30",
+     "--set", "copy_numbers=000001,000002", "--by", "chenjing",
+     "--date", "2026-03-02T09:00"],
+    ["do", "CLS-2026-0001", "sort", "--set", "category=文件", "--by", "chenjing",
+     "--date", "2026-03-02T09:10"],
+    ["do", "CLS-2026-0001", "lend", "--set", "copy=000001", "--set", "holder=lijun",
+     "--by", "chenjing", "--date", "2026-03-02T09:20"],
+]  # fmt: skip
+
+
+def test_export_of_classified_copies_reads_plainly(cli, tmp_path):
+    import csv
+
+    for args in CLASSIFIED:
+        result = cli(*args)
+        assert result.exit_code == 0, result.output
+    target = tmp_path / "c.csv"
+
+    result = cli("export", "classified", "--by", "chenjing", "-o", str(target))
+
+    assert result.exit_code == 0, result.output
+    with open(target, encoding="utf-8-sig", newline="") as stream:
+        header, row = list(csv.reader(stream))
+    cells = dict(zip(header, row, strict=True))
+    assert len(set(header)) == len(header)
+    assert not [name for name in header if name.startswith("涉密内容")]
+    assert not [name for name in header if name.startswith("份号")]  # a step's input
+    assert cells["各份现状"] == "000001 借出 lijun；000002 在库"
+    assert cells["登记簿"].startswith("签收 000001、000002 2026-03-02")
+    assert "；分送签收 000001 " in cells["登记簿"]

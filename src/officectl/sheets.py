@@ -886,6 +886,10 @@ def _field_columns(
         if name in SKIPPED_FIELDS or name == kind.title_field:
             continue
         spec = schemas.field_schema(kind.name, name)
+        if spec.get("writeOnly") or spec.get("deprecated"):
+            # Never stored: one step's input, or what a record may not hold (the
+            # content of a classified document).
+            continue
         if spec.get("type") == "object" and "properties" in spec:
             for part in spec["properties"]:
                 path = f"{name}.{part}"
@@ -896,7 +900,20 @@ def _field_columns(
             columns.append(
                 Column(name, _title(spec, name), spec.get("format") == "date")
             )
-    return columns
+    return _distinct(columns)
+
+
+def _distinct(columns: list[Column]) -> list[Column]:
+    """Columns whose headings are all different: a repeated one names its field."""
+    counts: dict[str, int] = {}
+    for column in columns:
+        counts[column.heading] = counts.get(column.heading, 0) + 1
+    return [
+        Column(column.key, f"{column.heading}（{column.key}）", column.date)
+        if counts[column.heading] > 1
+        else column
+        for column in columns
+    ]
 
 
 def _title(spec: dict[str, Any], name: str) -> str:
@@ -912,14 +929,30 @@ def _field_values(
     for column in columns:
         value = reports.field_value(data, column.key)
         if isinstance(value, list):
-            value = "、".join(
-                str(item.get("name", "")) if isinstance(item, dict) else str(item)
-                for item in value
-            )
+            value = _flat(value)
         elif column.key in kind.references and value is not None:
             value = engine.display(register, kind, column.key, value)
         values[column.key] = value
     return values
+
+
+def _flat(value: Any) -> str:
+    """A list as one cell: items of a list of mappings (a copy, a ledger line) apart
+    by "；", each its values in order; plain items apart by "、".
+    Example: ``000001 在库；000002 已清退``."""
+    if isinstance(value, list):
+        parts = [_flat(item) for item in value]
+        joiner = "；" if any(isinstance(item, dict) for item in value) else "、"
+        return joiner.join(part for part in parts if part)
+    if isinstance(value, dict):
+        return " ".join(
+            part for part in (_flat(item) for item in value.values()) if part
+        )
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
 
 
 def write_export(
