@@ -376,3 +376,66 @@ def test_export_of_classified_copies_reads_plainly(cli, tmp_path):
     assert cells["各份现状"] == "000001 借出 lijun；000002 在库"
     assert cells["登记簿"].startswith("签收 000001、000002 2026-03-02")
     assert "；分送签收 000001 " in cells["登记簿"]
+
+
+# --- smaller edges --------------------------------------------------------------------
+
+
+def test_flow_outside_a_register_uses_the_shipped_workflows(runner, one_line_error):
+    result = runner.invoke(main, ["flow", "letter"])
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("来信（letter）办理流程")
+    one_line_error(runner.invoke(main, ["flow", "bogus"]), 2, "bogus", "letter")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["show", ID],
+        ["history", ID],
+        ["render", ID],
+        ["list"],
+        ["export", "letter", "-o", "x.csv"],
+        ["overdue"],
+        ["chase", "--dry-run"],
+    ],
+    ids=lambda args: args[0],
+)
+def test_an_unknown_reader_is_bad_input_everywhere(
+    cli, letter, untouched, one_line_error, args
+):
+    with untouched():
+        result = cli(*args, "--by", "ghost")
+
+    one_line_error(result, 2, "ghost")
+
+
+def test_calendar_show_heads_every_column(runner):
+    result = runner.invoke(main, ["calendar", "show", "2026-10"])
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].split() == [
+        "日期",
+        "星期",
+        "上班/休息",
+        "说明",
+    ]
+
+
+def test_hooks_install_force_keeps_the_old_hook(cli, register):
+    hooks = register / ".git" / "hooks"
+    (hooks / "pre-commit").write_text("#!/bin/sh\necho mine\n", encoding="utf-8")
+    (hooks / "pre-commit.before-officectl").write_text("older\n", encoding="utf-8")
+
+    result = cli("hooks", "install", "--force")
+
+    assert result.exit_code == 0, result.output
+    kept = hooks / "pre-commit.before-officectl.1"
+    assert kept.read_text(encoding="utf-8") == "#!/bin/sh\necho mine\n"
+    assert str(kept) in result.stderr
+    assert (hooks / "pre-commit.before-officectl").read_text(encoding="utf-8") == (
+        "older\n"
+    )
+    again = cli("hooks", "install", "--force")
+    assert again.exit_code == 0 and "保存为" not in again.stderr

@@ -188,6 +188,10 @@ def list_(
 ) -> None:
     """List records from the index; confidential titles show as 涉密.
 
+    --format csv is plain UTF-8 for scripts and pipes, with no byte-order mark; for a
+    file to open in Excel use export, which writes the mark Excel needs to read
+    Chinese.
+
     Example: officectl list letter --open --format csv
     """
     from officectl import reports
