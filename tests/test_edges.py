@@ -439,3 +439,22 @@ def test_hooks_install_force_keeps_the_old_hook(cli, register):
     )
     again = cli("hooks", "install", "--force")
     assert again.exit_code == 0 and "保存为" not in again.stderr
+
+
+def test_init_where_no_folder_can_be_made(runner, tmp_path, one_line_error):
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+
+    result = runner.invoke(main, ["init", str(blocker / "register")])
+
+    one_line_error(result, 4, str(blocker / "register"), "无法创建目录")
+
+
+def test_a_template_saved_as_gbk_is_named(cli, register, letter, one_line_error):
+    own = register / "templates" / "letter"
+    own.mkdir(parents=True)
+    (own / "registration.html.j2").write_bytes("<p>来信登记表</p>\n".encode("gbk"))
+
+    result = cli("render", ID)
+
+    one_line_error(result, 2, "registration.html.j2", "UTF-8")
