@@ -234,7 +234,7 @@ def test_skip_bad_imports_the_good_rows_and_names_the_rest(
     result = cli("import", "letter", str(ledger), "-m", str(mapping), "--by", "wangli",
                  "--skip-bad")  # fmt: skip
 
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # the skipped rows are to look at
     assert len(commits_since(git, before)) == 1
     imported = [line for line in result.stdout.splitlines() if ": LTR-" in line]
     good = [row for row in range(FIRST_ROW, FIRST_ROW + 12) if row not in BAD_ROWS]
@@ -318,7 +318,7 @@ def test_csv_as_excel_saves_it(cli, register, tmp_path, mapping, encoding):
     result = cli("import", "letter", str(ledger), "-m", str(mapping), "--by", "wangli",
                  "--skip-bad")  # fmt: skip
 
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
     assert result.stdout.startswith("台账.csv:5: 来信日期（received）")  # the Excel row
     saved = records(register)
     assert saved["LTR-2026-0001"]["received"] == dt.date(2026, 3, 2)

@@ -542,3 +542,12 @@ def test_a_comment_in_the_record_survives_a_merge():
 
     assert clashes == []
     assert text == "id: X\n# 来信人要求保密\ntitle: 甲\nunit: b\n"
+
+
+def test_a_failed_fetch_says_what_git_said_first(office, one_line_error, tmp_path):
+    office.git("a", "remote", "set-url", "origin", str(tmp_path / "gone.git"))
+
+    result = office.sync("a")
+
+    line = one_line_error(result, 4, "origin", "does not appear to be a git repository")
+    assert "and the repository exists" not in line

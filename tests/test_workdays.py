@@ -276,18 +276,18 @@ def test_an_empty_file_means_no_overrides(tmp_path):
 @pytest.mark.parametrize(
     ("text", "line", "wanted"),
     [
-        ("years:\n  2027:\n    holidays: [2027-02-30]\n", 3, "not a real date"),
-        ("years:\n  2027:\n    holidays: ['2027-1-x']\n", 3, "not a real date"),
-        ("years:\n  2027:\n    holidays: 2027-01-01\n", 3, "should be a list"),
-        ("years:\n  2027:\n    workdays: [2072-02-20]\n", 3, "check the year"),
-        ("years:\n  2027:\n    complete: yes please\n", 3, "true or false"),
-        ("years:\n  2027:\n    holiday: [2027-01-01]\n", 3, "unknown key"),
-        ("years:\n  next:\n    holidays: []\n", 2, "a year like 2027"),
-        ("years:\n  2027: [2027-01-01]\n", 2, "should be a mapping"),
-        ("years: [2027]\n", 1, "each year"),
-        ("- 2027-01-01\n", 1, "'years:'"),
-        ("year:\n  2027: {}\n", 1, "unknown key 'year'"),
-        ("years:\n  2027: {holidays: [2027-01-01\n", 3, "not valid YAML"),
+        ("years:\n  2027:\n    holidays: [2027-02-30]\n", 3, "不是有效日期"),
+        ("years:\n  2027:\n    holidays: ['2027-1-x']\n", 3, "不是有效日期"),
+        ("years:\n  2027:\n    holidays: 2027-01-01\n", 3, "应为日期列表"),
+        ("years:\n  2027:\n    workdays: [2072-02-20]\n", 3, "核对年份"),
+        ("years:\n  2027:\n    complete: yes please\n", 3, "true 或 false"),
+        ("years:\n  2027:\n    holiday: [2027-01-01]\n", 3, "未知的键"),
+        ("years:\n  next:\n    holidays: []\n", 2, "应为年份"),
+        ("years:\n  2027: [2027-01-01]\n", 2, "应为映射"),
+        ("years: [2027]\n", 1, "各年的安排"),
+        ("- 2027-01-01\n", 1, "years:"),
+        ("year:\n  2027: {}\n", 1, "未知的键 'year'"),
+        ("years:\n  2027: {holidays: [2027-01-01\n", 3, "不是有效的 YAML"),
     ],
 )
 def test_bad_file_names_file_line_and_fix(tmp_path, text, line, wanted):
@@ -313,7 +313,7 @@ def test_bad_date_error_names_the_entry(tmp_path):
         """,
     )
 
-    with pytest.raises(OfficeError, match=r"calendar\.yaml:5: .*holidays entry 2"):
+    with pytest.raises(OfficeError, match=r"calendar\.yaml:5: .*holidays 第 2 项"):
         OfficeCalendar.load(path)
 
 
@@ -331,5 +331,5 @@ def test_a_date_both_off_and_worked_is_refused(tmp_path):
 
     with pytest.raises(CalendarFileError, match=r"calendar\.yaml:3: 2027-01-01"):
         OfficeCalendar.load(path)
-    with pytest.raises(CalendarFileError, match="both"):
+    with pytest.raises(CalendarFileError, match="既列为放假日"):
         OfficeCalendar(holidays=[D(2027, 1, 1)], workdays=[D(2027, 1, 1)])

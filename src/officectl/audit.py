@@ -656,21 +656,38 @@ def hook_text() -> str:
     )
 
 
-def install_hook(register: Register, force: bool = False) -> Path:
-    """Write the pre-commit hook; refuse to replace somebody else's without ``force``."""
+def install_hook(register: Register, force: bool = False) -> tuple[Path, Path | None]:
+    """Write the pre-commit hook; refuse to replace somebody else's without ``force``.
+
+    Somebody else's hook replaced with ``force`` is kept beside it; the hook and that
+    backup (None when there was nothing to keep) are returned.
+    """
     hooks = Path(
         gitstore.output(register.root, "rev-parse", "--git-path", "hooks").strip()
     )
     path = hooks if hooks.is_absolute() else register.root / hooks
     path = path / "pre-commit"
-    if path.exists() and not force:
+    backup = None
+    if path.exists():
         current = path.read_text(encoding="utf-8", errors="replace")
-        if HOOK_MARK not in current:
+        if HOOK_MARK not in current and not force:
             raise RegisterError(
                 f"{path} 已有别的 pre-commit 钩子：加 --force 替换它"
                 "（或把 officectl 的检查并入它）"
             )
+        if HOOK_MARK not in current:
+            backup = _free_name(path.with_name("pre-commit.before-officectl"))
+            path.replace(backup)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(hook_text(), encoding="utf-8")
     path.chmod(0o755)
-    return path
+    return path, backup
+
+
+def _free_name(path: Path) -> Path:
+    """``path``, or ``path.1``, ``path.2`` … : the first that is not taken."""
+    candidate, number = path, 0
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.name}.{number}")
+    return candidate

@@ -98,7 +98,7 @@ def take(
     """
     if text is None:
         path = register.existing_path(record_id)
-        text = path.read_text(encoding="utf-8")
+        text = yamlio.read_text(path, register.relative(path))
     else:
         path = register.record_path(record_id)
     tree = yamlio.load_for_edit(text, register.relative(path))
@@ -626,7 +626,7 @@ def _chased(
     register: Register, record_id: str, limits: set[str], step: StepInput
 ) -> Change:
     path = register.existing_path(record_id)
-    previous = path.read_text(encoding="utf-8")
+    previous = yamlio.read_text(path, register.relative(path))
     tree = yamlio.load_for_edit(previous, register.relative(path))
     day = step.when.date()
     for entry in tree.get("deadlines") or []:

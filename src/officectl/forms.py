@@ -79,6 +79,8 @@ def render(
         raise FormError(f"{_where(register, err, name)}: 模板错误：{err}") from None
     except BadInput as err:
         raise FormError(f"{_where(register, err, name)}: {err}") from None
+    except UnicodeDecodeError:
+        raise FormError(_not_utf8(register, name)) from None
 
 
 def render_report(register: Register, name: str, context: dict[str, Any]) -> str:
@@ -96,6 +98,13 @@ def render_report(register: Register, name: str, context: dict[str, Any]) -> str
         raise FormError(f"{where}: 模板中的 {_undefined_name(err)} 未定义") from None
     except jinja2.TemplateError as err:
         raise FormError(f"{_where(register, err, template)}: 模板错误：{err}") from None
+    except UnicodeDecodeError:
+        raise FormError(_not_utf8(register, template)) from None
+
+
+def _not_utf8(register: Register, name: str) -> str:
+    """A template (or one it includes) saved in another encoding than UTF-8."""
+    return f"{name}（或它引用的模板）: 不是 UTF-8 编码的文本，请用 UTF-8 编码另存后重试"
 
 
 # --- choosing the form --------------------------------------------------------------

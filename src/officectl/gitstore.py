@@ -54,6 +54,24 @@ class Commit(NamedTuple):
     trailers: dict[str, str]
 
 
+def reason(text: str | bytes, fallback: str = "?") -> str:
+    """The line of git's messages that says what went wrong.
+
+    git puts the cause first ("fatal: 'origin' does not appear to be a git
+    repository") and advice after it ("and the repository exists."), so the first
+    ``fatal:`` or ``error:`` line is the one to show; without one, the last line that
+    is not a hint (``nothing to commit, working tree clean``).
+    """
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    for line in lines:
+        if line.startswith(("fatal:", "error:")):
+            return line
+    plain = [line for line in lines if not line.startswith("hint:")]
+    return plain[-1] if plain else fallback
+
+
 def _run(root: Path, *args: str, env: dict[str, str] | None = None) -> str:
     """Run git in ``root``; its output as text, or :class:`RegisterError` naming why."""
     import subprocess
@@ -66,9 +84,8 @@ def _run(root: Path, *args: str, env: dict[str, str] | None = None) -> str:
         check=False,
     )
     if result.returncode != 0:
-        detail = (result.stderr or result.stdout).decode("utf-8", "replace").strip()
-        reason = detail.splitlines()[-1] if detail else f"exit {result.returncode}"
-        raise RegisterError(f"git {args[0]} 失败：{reason}")
+        why = reason(result.stderr or result.stdout, f"exit {result.returncode}")
+        raise RegisterError(f"git {args[0]} 失败：{why}")
     return result.stdout.decode("utf-8", "replace")
 
 
@@ -321,9 +338,8 @@ def output(root: Path, *args: str, env: dict[str, str] | None = None) -> str:
     """git's standard output; a failing git is a :class:`RegisterError` with its reason."""
     done = call(root, *args, env=env)
     if done.returncode != 0:
-        lines = (done.stderr or done.stdout).strip().splitlines()
-        reason = lines[-1] if lines else f"exit {done.returncode}"
-        raise RegisterError(f"git {args[0]} 失败：{reason}")
+        why = reason(done.stderr or done.stdout, f"exit {done.returncode}")
+        raise RegisterError(f"git {args[0]} 失败：{why}")
     return done.stdout
 
 
@@ -519,8 +535,7 @@ def walk(
             error = process.stderr.read()
             process.stderr.close()
         if process.wait() != 0 and finished:
-            lines = error.decode("utf-8", "replace").strip().splitlines()
-            raise RegisterError(f"git log 失败：{lines[-1] if lines else revisions}")
+            raise RegisterError(f"git log 失败：{reason(error, revisions)}")
 
 
 def _parse_entry(raw: bytes) -> Step | None:

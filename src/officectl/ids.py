@@ -140,7 +140,7 @@ def load(root: Path) -> Leases | None:
     path = root / LEASES
     if not path.is_file():
         return None
-    return parse(path.read_text(encoding="utf-8"))
+    return parse(yamlio.read_text(path, LEASES))
 
 
 def leasing(root: Path) -> bool:

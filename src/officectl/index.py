@@ -667,10 +667,10 @@ def git_lines(
             meanwhile()  # git works on; it waits only once its output fills the pipe
         out, err = process.communicate(stdin.encode() if stdin is not None else None)
     if process.returncode != 0:
-        detail = err.decode("utf-8", "replace").strip().splitlines()
-        raise RegisterError(
-            f"git {args[0]} 失败：{detail[-1] if detail else process.returncode}"
-        )
+        from officectl.gitstore import reason
+
+        why = reason(err, str(process.returncode))
+        raise RegisterError(f"git {args[0]} 失败：{why}")
     return [line for line in out.decode("utf-8").split("\0") if line]
 
 

@@ -106,53 +106,106 @@ class Settings(NamedTuple):
         return posts
 
 
-def parse_settings(data: Any, name: str) -> Settings:
-    """Turn ``officectl.yaml`` into :class:`Settings`; every problem names the field."""
-    if not isinstance(data, dict):
-        raise BadInput(f"{name}: 应为键值映射（office、people、departments …）")
-    try:
-        people = {
-            p["id"]: Person(
-                id=str(p["id"]),
-                name=str(p["name"]),
-                posts=tuple(p.get("posts") or ()),
-                department=str(p.get("department", "")),
-                email=str(p.get("email", "")),
-            )
-            for p in data.get("people") or []
-        }
-        units = {
-            u["id"]: Unit(
-                id=str(u["id"]), name=str(u["name"]), head=str(u.get("head", ""))
-            )
-            for u in data.get("departments") or []
-        }
-        units.update(
-            {
-                b["id"]: Unit(id=str(b["id"]), name=str(b["name"]), lower=True)
-                for b in data.get("bureaus") or []
-            }
+def parse_settings(data: Any, name: str, lines: Any = None) -> Settings:
+    """Turn ``officectl.yaml`` into :class:`Settings`; every problem names the field.
+
+    ``lines`` (a :class:`officectl.yamlio.Lines`) adds the line of the field.
+    """
+
+    def bad(path: tuple[Any, ...], message: str) -> BadInput:
+        where = f"{name}:{lines.of(path)}" if lines is not None else name
+        field = ".".join(str(part) for part in path)
+        return BadInput(
+            f"{where}: {field}: {message}" if field else f"{where}: {message}"
         )
-    except (KeyError, TypeError) as err:
-        raise BadInput(
-            f"{name}: 名册条目缺少字段 {err}（每项都要有 id 和 name）"
-        ) from None
-    for person in people.values():
-        unknown = set(person.posts) - set(POSTS)
-        if unknown:
-            raise BadInput(
-                f"{name}: people.{person.id}.posts 含未知岗位 {'、'.join(sorted(unknown))}；"
-                f"可用：{'、'.join(POSTS)}"
-            )
+
+    if not isinstance(data, dict):
+        raise bad((), "应为键值映射（office、people、departments …）")
+    people = {person.id: person for person in _entries(data, "people", bad, _person)}
+    units = {unit.id: unit for unit in _entries(data, "departments", bad, _unit)}
+    units.update(
+        {
+            unit.id: unit._replace(head="", lower=True)
+            for unit in _entries(data, "bureaus", bad, _unit)
+        }
+    )
+    timezone = data.get("timezone", "Asia/Shanghai")
+    if not _is_timezone(timezone):
+        raise bad(
+            ("timezone",),
+            f"没有时区 {timezone!r}：应为 IANA 时区名，如 Asia/Shanghai",
+        )
     return Settings(
         office=str(data.get("office", "")),
         bureau=str(data.get("bureau", "")),
         fonds=str(data.get("fonds", "")),
-        timezone=str(data.get("timezone", "Asia/Shanghai")),
+        timezone=str(timezone),
         people=people,
         units=units,
         raw=data,
     )
+
+
+def _entries(data: dict[str, Any], section: str, bad: Any, build: Any) -> list[Any]:
+    """The entries of a roster list (people, departments, bureaus), each checked."""
+    items = data.get(section) or []
+    if not isinstance(items, list):
+        raise bad((section,), "应为列表，每项以 - 开头")
+    built: list[Any] = []
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise bad((section, index), "应为映射（id: …、name: …）")
+        for key in ("id", "name"):
+            if item.get(key) in (None, ""):
+                raise bad((section, index), f"缺少 {key}（每项都要有 id 和 name）")
+        entry = build(
+            item, lambda key, message, i=index: bad((section, i, key), message)
+        )
+        if entry.id in seen:
+            raise bad((section, index, "id"), f"{entry.id} 重复")
+        seen.add(entry.id)
+        built.append(entry)
+    return built
+
+
+def _person(item: dict[str, Any], bad: Any) -> Person:
+    posts = item.get("posts") or []
+    if not isinstance(posts, list):
+        raise bad("posts", "应为岗位列表（[clerk]）")
+    unknown = {str(post) for post in posts} - set(POSTS)
+    if unknown:
+        raise bad(
+            "posts",
+            f"{item['id']} 含未知岗位 {'、'.join(sorted(unknown))}；可用：{'、'.join(POSTS)}",
+        )
+    return Person(
+        id=str(item["id"]),
+        name=str(item["name"]),
+        posts=tuple(str(post) for post in posts),
+        department=str(item.get("department", "")),
+        email=str(item.get("email") or ""),
+    )
+
+
+def _unit(item: dict[str, Any], bad: Any) -> Unit:
+    return Unit(
+        id=str(item["id"]), name=str(item["name"]), head=str(item.get("head") or "")
+    )
+
+
+def _is_timezone(name: Any) -> bool:
+    from zoneinfo import ZoneInfo
+
+    if not isinstance(name, str) or not name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        return False
+    except KeyError:
+        return False
+    return True
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -205,8 +258,8 @@ class Register:
     def _settings(self) -> Settings:
         from officectl import yamlio
 
-        data, _ = yamlio.load_file(self.root / SETTINGS, SETTINGS)
-        return parse_settings(data, SETTINGS)
+        data, lines = yamlio.load_file(self.root / SETTINGS, SETTINGS)
+        return parse_settings(data, SETTINGS, lines)
 
     @cached_property
     def calendar(self) -> OfficeCalendar:

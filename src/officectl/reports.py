@@ -180,13 +180,36 @@ def select(
     skipped = [e.problem for e in entries if e.problem]
     entries = [e for e in entries if not e.problem]
     if state:
-        entries = [e for e in entries if e.state == state]
+        wanted = states_named(register, kind, state)
+        entries = [e for e in entries if e.state in wanted.get(e.kind, ())]
     late: dict[str, int] = {}
     if overdue_on is not None:
         for item in due_items(register, entries, overdue_on, soon=-1, viewer=None):
             late[item.record] = max(late.get(item.record, 0), item.days_late)
         entries = [e for e in entries if e.id in late]
     return Selection(entries, skipped, late)
+
+
+def states_named(
+    register: Register, kind: str | None, state: str
+) -> dict[str, set[str]]:
+    """The states ``--state`` means in each kind: a state's name (registered) or its
+    label (已登记); one no kind in question knows is :class:`BadInput`."""
+    from officectl.errors import BadInput
+
+    kinds = [register.kind(kind)] if kind else list(register.kinds.values())
+    wanted = {
+        k.name: {s.name for s in k.states.values() if state in (s.name, s.label)}
+        for k in kinds
+    }
+    found = {name: names for name, names in wanted.items() if names}
+    if found:
+        return found
+    known = dict.fromkeys(
+        f"{s.name}（{s.label}）" for k in kinds for s in k.states.values()
+    )
+    where = f"{kinds[0].label}没有" if kind else "没有哪类记录有"
+    raise BadInput(f"--state {state!r}：{where}这个状态；可用：{'、'.join(known)}")
 
 
 def title_for(register: Register, entry: Entry, viewer: Person | None) -> str:
@@ -373,3 +396,61 @@ def day_of(value: Any) -> dt.date | None:
         except ValueError:
             return None
     return None
+
+
+# --- chasing (催办) ---------------------------------------------------------------------
+
+
+def chase_posts(kind: Kind) -> set[str]:
+    """The posts that may chase a kind: those of its workflow's own ``chase`` action
+    (a document's 督办), else the office posts that chase anything late."""
+    from officectl.engine import CHASERS
+
+    action = kind.actions.get("chase")
+    return set(action.posts) if action is not None else set(CHASERS)
+
+
+class ChaseSplit(NamedTuple):
+    """Overdue items a person may chase, and by kind those they may not."""
+
+    mine: list[DueItem]
+    others: dict[str, list[DueItem]]
+
+
+def split_by_chaser(
+    register: Register, items: list[DueItem], person: Person
+) -> ChaseSplit:
+    held = register.settings.posts_of(person)
+    mine: list[DueItem] = []
+    others: dict[str, list[DueItem]] = {}
+    for item in items:
+        kind = register.kind_of_id(item.record)
+        if held & chase_posts(kind):
+            mine.append(item)
+        else:
+            others.setdefault(kind.name, []).append(item)
+    return ChaseSplit(mine, others)
+
+
+def not_chased_on(
+    register: Register, items: list[DueItem], day: dt.date
+) -> dict[str, set[str]]:
+    """Record id → limits of ``items`` not yet chased on ``day`` (read from the files,
+    since the index does not keep chase dates)."""
+    from officectl import yamlio
+
+    wanted: dict[str, set[str]] = {}
+    for item in items:
+        wanted.setdefault(item.record, set()).add(item.limit_name)
+    fresh: dict[str, set[str]] = {}
+    for record_id, limits in wanted.items():
+        path = register.existing_path(record_id)
+        data, _ = yamlio.load_file(path, register.relative(path))
+        done = {
+            str(entry.get("limit"))
+            for entry in (data.get("deadlines") or [])
+            if isinstance(entry, dict) and day in (entry.get("chased") or [])
+        }
+        if limits - done:
+            fresh[record_id] = limits - done
+    return fresh

@@ -46,7 +46,10 @@ def create_register(directory: Path, example: bool = False, office: str = "") ->
         raise RegisterError(f"{root} 已经是登记簿（有 {SETTINGS}）")
     if (root / ".git").exists():
         raise RegisterError(f"{root} 已是 git 仓库：请在空目录中创建登记簿")
-    root.mkdir(parents=True, exist_ok=True)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise RegisterError(f"{root}: 无法创建目录：{err.strerror or err}") from None
     settings = example_settings() if example else empty_settings(office)
     files = {
         SETTINGS: SETTINGS_HEADER

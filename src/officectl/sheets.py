@@ -18,7 +18,6 @@ import csv
 import datetime as dt
 import io
 import json
-import os
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -887,6 +886,10 @@ def _field_columns(
         if name in SKIPPED_FIELDS or name == kind.title_field:
             continue
         spec = schemas.field_schema(kind.name, name)
+        if spec.get("writeOnly") or spec.get("deprecated"):
+            # Never stored: one step's input, or what a record may not hold (the
+            # content of a classified document).
+            continue
         if spec.get("type") == "object" and "properties" in spec:
             for part in spec["properties"]:
                 path = f"{name}.{part}"
@@ -897,7 +900,20 @@ def _field_columns(
             columns.append(
                 Column(name, _title(spec, name), spec.get("format") == "date")
             )
-    return columns
+    return _distinct(columns)
+
+
+def _distinct(columns: list[Column]) -> list[Column]:
+    """Columns whose headings are all different: a repeated one names its field."""
+    counts: dict[str, int] = {}
+    for column in columns:
+        counts[column.heading] = counts.get(column.heading, 0) + 1
+    return [
+        Column(column.key, f"{column.heading}（{column.key}）", column.date)
+        if counts[column.heading] > 1
+        else column
+        for column in columns
+    ]
 
 
 def _title(spec: dict[str, Any], name: str) -> str:
@@ -913,33 +929,44 @@ def _field_values(
     for column in columns:
         value = reports.field_value(data, column.key)
         if isinstance(value, list):
-            value = "、".join(
-                str(item.get("name", "")) if isinstance(item, dict) else str(item)
-                for item in value
-            )
+            value = _flat(value)
         elif column.key in kind.references and value is not None:
             value = engine.display(register, kind, column.key, value)
         values[column.key] = value
     return values
 
 
+def _flat(value: Any) -> str:
+    """A list as one cell: items of a list of mappings (a copy, a ledger line) apart
+    by "；", each its values in order; plain items apart by "、".
+    Example: ``000001 在库；000002 已清退``."""
+    if isinstance(value, list):
+        parts = [_flat(item) for item in value]
+        joiner = "；" if any(isinstance(item, dict) for item in value) else "、"
+        return joiner.join(part for part in parts if part)
+    if isinstance(value, dict):
+        return " ".join(
+            part for part in (_flat(item) for item in value.values()) if part
+        )
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
 def write_export(
     path: Path, fmt: str, columns: list[Column], rows: list[dict[str, Any]], sheet: str
 ) -> None:
     """Write the table to ``path`` in one rename, so no half-written file is left."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    try:
-        if fmt == "xlsx":
-            _write_xlsx(temporary, columns, rows, sheet)
-        elif fmt == "csv":
-            _write_csv(temporary, columns, rows)
-        else:
-            _write_json(temporary, columns, rows)
-        os.replace(temporary, path)
-    except OSError as err:
-        raise BadInput(f"{path}: 无法写入：{err.strerror}") from None
-    finally:
-        temporary.unlink(missing_ok=True)
+    from officectl.outfile import write_with
+
+    if fmt == "xlsx":
+        write_with(path, lambda temporary: _write_xlsx(temporary, columns, rows, sheet))
+    elif fmt == "csv":
+        write_with(path, lambda temporary: _write_csv(temporary, columns, rows))
+    else:
+        write_with(path, lambda temporary: _write_json(temporary, columns, rows))
 
 
 def _write_csv(path: Path, columns: list[Column], rows: list[dict[str, Any]]) -> None:

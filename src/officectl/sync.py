@@ -223,7 +223,7 @@ def _fetch(root: Path, remote: str, branch: str) -> str:
     before = gitstore.resolve(root, tracking)
     done = gitstore.call(root, "fetch", "--quiet", remote)
     if done.returncode != 0:
-        reason = (done.stderr.strip().splitlines() or ["?"])[-1]
+        reason = gitstore.reason(done.stderr)
         raise RegisterError(f"无法从远端 {remote} 获取（网络不通？）：{reason}")
     after = gitstore.resolve(root, tracking)
     if before and after and before != after:
@@ -249,7 +249,7 @@ def _rebase(
     if done.returncode == 0 and not gitstore.in_progress(root):
         return True
     if gitstore.in_progress(root) != "rebase":
-        reason = (done.stderr.strip().splitlines() or ["?"])[-1]
+        reason = gitstore.reason(done.stderr)
         raise RegisterError(f"合并远端的办理失败：{reason}")
     report.clashes = clashes(register)
     message = root / ".git" / "rebase-merge" / "message"
@@ -342,9 +342,14 @@ def _revalidate(register: Register, upstream: str, report: Report) -> None:
     root = register.root
     for name in sorted(_changed(root, upstream or EMPTY_TREE, "HEAD")):
         path = root / name
-        if path.exists():
-            text = path.read_text(encoding="utf-8")
-            report.problems += _record_problems(register, text, name, check_text)
+        if not path.exists():
+            continue
+        try:
+            text = yamlio.read_text(path, name)
+        except yamlio.YamlError as err:
+            report.problems.append(Finding(name, 1, str(err).partition(": ")[2]))
+            continue
+        report.problems += _record_problems(register, text, name, check_text)
 
 
 def _changed(root: Path, old: str, new: str) -> set[str]:
@@ -391,11 +396,7 @@ def _push(root: Path, remote: str, branch: str, tip: str) -> bool:
     status = [line for line in done.stdout.splitlines() if line.startswith("!")]
     if status and any(reason in status[0] for reason in _MOVED_ON):
         return False
-    reason = (
-        status[0].split("\t")[-1]
-        if status
-        else (done.stderr.strip().splitlines() or ["?"])[-1]
-    )
+    reason = status[0].split("\t")[-1] if status else gitstore.reason(done.stderr)
     raise RegisterError(f"推送到 {remote} 失败：{reason}；本地的办理都还在，尚未推送")
 
 

@@ -45,7 +45,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from officectl.errors import OfficeError
+from officectl.errors import BadInput, OfficeError
 
 if TYPE_CHECKING:
     import yaml
@@ -126,6 +126,15 @@ class CalendarFileError(OfficeError):
         super().__init__(f"{where}: {message}")
 
 
+class OutOfRange(BadInput):
+    """A date the calendar cannot reach: before 0001-01-01 or after 9999-12-31."""
+
+    def __init__(self, start: object, what: str) -> None:
+        super().__init__(
+            f"{start} {what}超出日历范围（0001-01-01 至 9999-12-31）：请核对日期"
+        )
+
+
 class Due(NamedTuple):
     """A computed deadline; ``provisional`` when it rests on a year with no notice."""
 
@@ -184,7 +193,7 @@ class OfficeCalendar:
         except FileNotFoundError:
             return cls(source=str(path))
         except (OSError, UnicodeDecodeError) as exc:
-            wanted = f"cannot be read as UTF-8 text ({exc})"
+            wanted = f"无法读取为 UTF-8 文本（{exc}）"
             raise CalendarFileError(path, wanted) from exc
 
         holidays, workdays, complete = _parse_calendar_file(path, text)
@@ -226,6 +235,8 @@ class OfficeCalendar:
                 break
             remaining -= available
             year += 1
+            if year > datetime.MAXYEAR:
+                raise OutOfRange(start, f"之后 {n} 个工作日")
 
         # The days judged run from the day after the start to the due date.
         starts_on_new_years_eve = (start.month, start.day) == (12, 31)
@@ -239,13 +250,19 @@ class OfficeCalendar:
         after the days off. A make-up working day is a working day, so it does not move.
         """
         _check_not_negative(n)
-        last = start + datetime.timedelta(days=n)
+        try:
+            last = start + datetime.timedelta(days=n)
+        except OverflowError:
+            raise OutOfRange(start, f"之后 {n} 天") from None
         due = self._workday_on_or_after(last)
         return Due(due, self._touch(last.year, due.year))
 
     def add_hours(self, start: datetime.datetime, n: int | float) -> datetime.datetime:
         """``start`` plus ``n`` clock hours; hours run through nights and holidays."""
-        return start + datetime.timedelta(hours=n)
+        try:
+            return start + datetime.timedelta(hours=n)
+        except OverflowError:
+            raise OutOfRange(start, f"之后 {n} 小时") from None
 
     def workdays_late(self, due: datetime.date, today: datetime.date) -> int:
         """Working days in (``due``, ``today``]: 0 until the due date has passed."""
@@ -270,6 +287,8 @@ class OfficeCalendar:
         while day.month == month:
             info = DayInfo(day, self._is_workday(day), self._day_name(day), provisional)
             days.append(info)
+            if day == datetime.date.max:
+                break
             day += datetime.timedelta(days=1)
         return days
 
@@ -329,6 +348,8 @@ class OfficeCalendar:
             if index < len(ordinals):
                 return datetime.date.fromordinal(ordinals[index])
             year += 1
+            if year > datetime.MAXYEAR:
+                raise OutOfRange(day, "之后的第一个工作日")
 
     def _touch(self, first_year: int, last_year: int) -> bool:
         """Record the years without official data in a span; True if there were any."""
@@ -367,8 +388,8 @@ def _parse_calendar_file(
         # PyYAML's own message spans several lines; a clerk needs one.
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or "cannot be parsed"
-        raise CalendarFileError(path, f"is not valid YAML: {problem}", line) from exc
+        problem = getattr(exc, "problem", None) or "无法解析"
+        raise CalendarFileError(path, f"不是有效的 YAML：{problem}", line) from exc
 
     holidays: set[datetime.date] = set()
     workdays: set[datetime.date] = set()
@@ -390,18 +411,18 @@ def _years_section(path: pathlib.Path, text: str, data: object) -> dict:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise CalendarFileError(path, "should be a mapping with a 'years:' key", 1)
+        raise CalendarFileError(path, "应为含 years: 的映射", 1)
 
     unknown = sorted(str(key) for key in data if key != "years")
     if unknown:
-        wanted = f"unknown key {unknown[0]!r}; the file holds only 'years:'"
+        wanted = f"未知的键 {unknown[0]!r}：此文件只有 years:"
         raise _entry_error(path, text, (unknown[0],), wanted)
 
     years = data.get("years")
     if years is None:
         return {}
     if not isinstance(years, dict):
-        wanted = "'years:' should map each year (like 2027:) to its arrangement"
+        wanted = "years: 下应按年份（如 2027:）写各年的安排"
         raise _entry_error(path, text, ("years",), wanted)
     return years
 
@@ -412,7 +433,7 @@ def _year_of(path: pathlib.Path, text: str, key: object) -> int:
         return key
     if isinstance(key, str) and key.isdigit() and len(key) == 4:
         return int(key)
-    wanted = f"{key!r} under 'years:' should be a year like 2027"
+    wanted = f"years: 下的 {key!r} 应为年份，如 2027"
     raise _entry_error(path, text, ("years", key), wanted)
 
 
@@ -422,18 +443,18 @@ def _year_entry(path: pathlib.Path, text: str, year: int, value: object) -> dict
     if value is None:
         return {}
     if not isinstance(value, dict):
-        wanted = f"year {year} should be a mapping of {', '.join(_YEAR_KEYS)}"
+        wanted = f"{year} 年应为映射，键为 {'、'.join(_YEAR_KEYS)}"
         raise _entry_error(path, text, where, wanted)
 
     for name in value:
         if name not in _YEAR_KEYS:
-            wanted = f"year {year}: unknown key {name!r}; use {', '.join(_YEAR_KEYS)}"
+            wanted = f"{year} 年：未知的键 {name!r}；可用 {'、'.join(_YEAR_KEYS)}"
             raise _entry_error(path, text, (*where, name), wanted)
     if not isinstance(value.get("complete", False), bool):
-        wanted = f"year {year}: 'complete' should be true or false"
+        wanted = f"{year} 年：complete 应为 true 或 false"
         raise _entry_error(path, text, (*where, "complete"), wanted)
     if not isinstance(value.get("source") or "", str):
-        wanted = f"year {year}: 'source' should be the address of the notice"
+        wanted = f"{year} 年：source 应为放假通知的网址"
         raise _entry_error(path, text, (*where, "source"), wanted)
     return value
 
@@ -446,18 +467,18 @@ def _dates(
     if values is None:
         return set()
     if not isinstance(values, list):
-        wanted = f"year {year}: '{name}' should be a list of dates [YYYY-MM-DD, ...]"
+        wanted = f"{year} 年：{name} 应为日期列表 [YYYY-MM-DD, ...]"
         raise _entry_error(path, text, where, wanted)
 
     dates = set()
     for index, value in enumerate(values):
         day = _date_of(value)
-        label = f"year {year}: {name} entry {index + 1} ({value!r})"
+        label = f"{year} 年：{name} 第 {index + 1} 项（{value!r}）"
         if day is None:
-            wanted = f"{label} is not a real date; write YYYY-MM-DD"
+            wanted = f"{label}不是有效日期，应写成 YYYY-MM-DD"
             raise _entry_error(path, text, (*where, index), wanted)
         if day.year not in (year, year - 1):
-            wanted = f"{label} is not in {year} (or {year - 1}); check the year"
+            wanted = f"{label}不在 {year} 年（或 {year - 1} 年）内，请核对年份"
             raise _entry_error(path, text, (*where, index), wanted)
         dates.add(day)
     return dates
@@ -491,10 +512,7 @@ def _check_disjoint(
 
 def _both_lists(day: datetime.date) -> str:
     """The message for a date entered both as a holiday and as a make-up day."""
-    return (
-        f"{day} is listed both as a holiday and as a make-up working day;"
-        " keep it in one list"
-    )
+    return f"{day} 既列为放假日又列为补班日，只能保留一处"
 
 
 def _entry_error(

@@ -168,15 +168,30 @@ def loads(text: str, name: str = "<record>") -> tuple[Any, Lines]:
 def load_file(path: Path, name: str | None = None) -> tuple[Any, Lines]:
     """Read and parse one record file (UTF-8)."""
     label = name or str(path)
+    return loads(read_text(path, label), label)
+
+
+def read_text(path: Path, name: str | None = None) -> str:
+    """The text of a file a person may have edited; not UTF-8 or unreadable is
+    :class:`YamlError` naming it."""
+    label = name or str(path)
     try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise YamlError(
-            f"{label}: 不是 UTF-8 编码的文本（第 {err.start} 字节）"
-        ) from None
+        data = path.read_bytes()
     except OSError as err:
         raise YamlError(f"{label}: 无法读取：{err.strerror}") from None
-    return loads(text, label)
+    return decode(data, label)
+
+
+def decode(data: bytes, name: str) -> str:
+    """UTF-8 bytes as text; anything else (a GBK file from an old editor) names the
+    byte, so a clerk can find it and save the file again as UTF-8."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise YamlError(
+            f"{name}: 不是 UTF-8 编码的文本（第 {err.start} 字节），"
+            "请用 UTF-8 编码另存后重试"
+        ) from None
 
 
 def _refuse_directives(text: str, name: str) -> None:

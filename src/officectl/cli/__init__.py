@@ -44,7 +44,8 @@ Exit codes:
   0  done; for reports: nothing to report
   1  something for a person to look at: validate found problems, overdue --check
      found overdue items, sync stopped on a conflict, audit found a commit outside
-     the rules, repair left something it would not touch
+     the rules, repair left something it would not touch, import --skip-bad
+     left rows out
   2  bad command line or bad input (unknown id or action, invalid value, no --by)
   3  refused by the workflow (wrong state, or a post that may not take the step)
   4  the register cannot be written now (not found, locked, uncommitted edits, git)

@@ -13,6 +13,7 @@ from officectl.errors import BadInput
 
 if TYPE_CHECKING:
     from officectl.workdays import OfficeCalendar
+    from officectl.workflow import Kind
 
 
 @click.command()
@@ -43,8 +44,7 @@ def flow(ctx: click.Context, kind: str, fmt: str) -> None:
     """
     from officectl.flowchart import limit_rows, mermaid, step_rows
 
-    register = open_register(ctx)
-    spec = register.kind(kind)
+    spec = _kind(ctx, kind)
     if fmt == "mermaid":
         click.echo(mermaid(spec))
         return
@@ -58,6 +58,24 @@ def flow(ctx: click.Context, kind: str, fmt: str) -> None:
     click.echo(
         f"{fence}mermaid\n{mermaid(spec)}\n{fence}" if markdown else mermaid(spec)
     )
+
+
+def _kind(ctx: click.Context, name: str) -> Kind:
+    """A kind of the register; outside a register, of the workflows shipped with
+    officectl."""
+    from officectl.errors import NotFound, RegisterError
+    from officectl.resources import default_dir
+    from officectl.workflow import load_kinds
+
+    try:
+        register = open_register(ctx)
+    except RegisterError:
+        kinds = load_kinds([default_dir("workflows")])
+        if name not in kinds:
+            known = "、".join(sorted(kinds))
+            raise NotFound(f"没有记录类型 {name}；可用：{known}") from None
+        return kinds[name]
+    return register.kind(name)
 
 
 @click.group()
@@ -124,7 +142,10 @@ def show_month(ctx: click.Context, month: str) -> None:
         for info in days
     ]
     click.echo(
-        table(rows, {"date": "日期", "weekday": "星期", "work": "", "name": "说明"})
+        table(
+            rows,
+            {"date": "日期", "weekday": "星期", "work": "上班/休息", "name": "说明"},
+        )
     )
     if any(info.provisional for info in days):
         _warn(office)

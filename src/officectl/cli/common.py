@@ -55,7 +55,8 @@ def check_may_read(register: Register, record_id: str, by: str | None) -> None:
     from officectl.reports import PRIVILEGED, may_see_classified
 
     kind = register.kind_of_id(record_id)
-    if kind.confidential and not may_see_classified(register, viewer(register, by)):
+    reader = viewer(register, by)  # an unknown --by is an error whatever the kind
+    if kind.confidential and not may_see_classified(register, reader):
         posts = "、".join(sorted(PRIVILEGED))
         raise Refused(
             f"{record_id} 是涉密记录，只有 {posts} 岗位可以查看：请用 --by 说明身份"

@@ -32,8 +32,9 @@ def _fields(
 
     fields: dict[str, Any] = {}
     if file is not None:
-        name = "<stdin>" if file.name == "<stdin>" else file.name
-        data, _ = yamlio.loads(file.read(), name)
+        name = getattr(file, "name", "-")
+        name = "<stdin>" if name in ("<stdin>", "-") else name
+        data, _ = yamlio.loads(yamlio.decode(file.read(), name), name)
         if not isinstance(data, dict):
             raise BadInput(f"{name}: 应为字段映射（字段: 值）")
         fields.update(_flatten(data))
@@ -82,7 +83,7 @@ _note = click.option("--note", default="", help="A note kept in the record's his
 @click.argument("kind")
 @set_option
 @click.option(
-    "--file", type=click.File("r", encoding="utf-8"), help="Fields as YAML; - is stdin."
+    "--file", type=click.File("rb"), help="Fields as YAML (UTF-8); - is stdin."
 )
 @_by
 @_date
@@ -157,7 +158,9 @@ def show(ctx: click.Context, record_id: str, by: str | None) -> None:
     register = open_register(ctx)
     path = register.existing_path(record_id)
     check_may_read(register, record_id, by)
-    click.echo(path.read_text(encoding="utf-8"), nl=False)
+    from officectl import yamlio
+
+    click.echo(yamlio.read_text(path, register.relative(path)), nl=False)
 
 
 @click.command(name="list")
@@ -184,6 +187,10 @@ def list_(
     fmt: str,
 ) -> None:
     """List records from the index; confidential titles show as 涉密.
+
+    --format csv is plain UTF-8 for scripts and pipes, with no byte-order mark; for a
+    file to open in Excel use export, which writes the mark Excel needs to read
+    Chinese.
 
     Example: officectl list letter --open --format csv
     """
@@ -271,8 +278,16 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], working: bool) -> None
     from officectl import checks
 
     register = open_register(ctx)
+    files = _record_files(register, paths)
+    # Records are judged by the settings, the calendar and the workflows: a problem
+    # there is reported first, and alone.
+    problems = _setup_problems(register)
+    if problems:
+        for problem in problems:
+            click.echo(problem)
+        ctx.exit(1)
     if paths:
-        findings = checks.validate_files(register, _record_files(register, paths))
+        findings = checks.validate_files(register, files)
     else:
         findings = checks.validate_register(register, working)
     for finding in findings:
@@ -281,18 +296,43 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], working: bool) -> None
         ctx.exit(1)
 
 
+def _setup_problems(register: Register) -> list[str]:
+    """What is wrong with officectl.yaml, calendar.yaml or the workflows, one line each."""
+    from officectl.errors import OfficeError
+
+    problems = []
+    for part in ("settings", "calendar", "kinds"):
+        try:
+            getattr(register, part)
+        except OfficeError as err:
+            problems.append(str(err))
+    return problems
+
+
 def _record_files(register: Register, paths: tuple[Path, ...]) -> list[Path]:
-    if not paths:
-        return list(register.record_files())
+    """The record files named; the register's own files are checked by
+    :func:`_setup_problems`, anything else is not a record."""
+    from officectl.register import RECORDS, SETTINGS
+
+    own = {register.root / SETTINGS, register.root / "calendar.yaml"}
     files: list[Path] = []
     for given in paths:
         path = given.resolve()
         if not path.is_relative_to(register.root):
             raise BadInput(f"{given}: 不在登记簿 {register.root} 内")
+        if not path.exists():
+            raise BadInput(f"{given}: 没有这个文件或目录")
+        if path in own:
+            continue
+        if path.is_dir() and (register.root / RECORDS).is_relative_to(path):
+            path = register.root / RECORDS  # the register itself, or a folder above
+        if not path.is_relative_to(register.root / RECORDS):
+            raise BadInput(
+                f"{given}: 不是记录文件（记录在 {RECORDS}/ 下）；"
+                f"{SETTINGS} 和 calendar.yaml 可以直接用 validate 检查"
+            )
         if path.is_dir():
             files.extend(sorted(path.rglob("*.yaml")))
-        elif path.is_file():
-            files.append(path)
         else:
-            raise BadInput(f"{given}: 没有这个文件或目录")
+            files.append(path)
     return files

@@ -17,6 +17,8 @@ from officectl.cli.common import (
     table,
     viewer,
 )
+from officectl.errors import BadInput
+from officectl.outfile import write_text
 from officectl.register import Register
 
 _HEADERS = reports.OVERDUE_HEADERS
@@ -26,6 +28,7 @@ _HEADERS = reports.OVERDUE_HEADERS
 @click.option("--as-of", "as_of_text", metavar="DATE", help="Report as of this day.")
 @click.option(
     "--soon",
+    type=click.IntRange(min=0),
     default=3,
     show_default=True,
     help="Also list limits due within N working days.",
@@ -176,7 +179,7 @@ def render(
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        write_text(output, text)
         click.echo(str(output), err=True)
 
 
@@ -206,7 +209,10 @@ def chase(
 ) -> None:
     """Print a chase slip (催办单) per department for everything overdue, and record it.
 
-    Each overdue limit gets the day it was chased; all of them are one commit.
+    Each overdue limit gets the day it was chased; all of them are one commit. Only
+    kinds the person's post may chase are listed (a kind's own chase action names
+    its posts); a limit already chased that day is not recorded again. --as-of may
+    look ahead only with --dry-run.
     Example: officectl chase --by wangli -o 催办单.html
     """
     from officectl import forms, reports
@@ -215,12 +221,19 @@ def chase(
 
     register = open_register(ctx)
     day = as_of(as_of_text, register)
-    person = None if dry_run else acting_person(register, by)
+    if not dry_run and day > register.today():
+        raise BadInput(
+            f"--as-of {day.isoformat()} 在今天（{register.today().isoformat()}）之后："
+            "催办只能记在今天或以前；预看以后的逾期事项请加 --dry-run"
+        )
+    person = acting_person(register, by) if by or not dry_run else None
     entries, skipped = reports.running(register, day, -1)
     reader = person if person is not None else viewer(register, by)
     late = [
         i for i in reports.due_items(register, entries, day, -1, reader) if i.overdue
     ]
+    if person is not None:
+        late = _only_chasable(register, late, person)
     departments: dict[str, list[dict[str, Any]]] = {}
     for item, row in zip(late, _rows(late), strict=True):
         departments.setdefault(item.department, []).append(row)
@@ -240,18 +253,43 @@ def chase(
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        write_text(output, text)
     for message in skipped:
         click.echo(f"officectl: 跳过无法读取的文件 {message}", err=True)
     if dry_run or not late:
         click.echo(f"officectl: 逾期 {len(late)} 项，未记录催办", err=True)
         return
-    chased: dict[str, set[str]] = {}
-    for item in late:
-        chased.setdefault(item.record, set()).add(item.limit_name)
+    chased = reports.not_chased_on(register, late, day)
+    if not chased:
+        click.echo(
+            f"officectl: 逾期 {len(late)} 项 {day.isoformat()} 都已催办过，"
+            "没有新的催办可记录",
+            err=True,
+        )
+        return
     when = parse_date(day.isoformat(), register) if as_of_text else register.now()
     record_chase(register, chased, StepInput(person, when, {}))  # type: ignore[arg-type]
-    click.echo(f"officectl: 已催办 {len(chased)} 件（{len(late)} 项时限）", err=True)
+    limits = sum(len(names) for names in chased.values())
+    click.echo(f"officectl: 已催办 {len(chased)} 件（{limits} 项时限）", err=True)
+
+
+def _only_chasable(register: Register, late: list[Any], person: Any) -> list[Any]:
+    """The items ``person`` may chase; the others are named, by kind, on stderr."""
+    from officectl.errors import Refused
+    from officectl.register import POSTS
+
+    split = reports.split_by_chaser(register, late, person)
+    notes = []
+    for name, items in split.others.items():
+        kind = register.kind(name)
+        posts = "、".join(POSTS[p] for p in sorted(reports.chase_posts(kind)))
+        records = len({item.record for item in items})
+        notes.append(f"{kind.label} {records} 件须由{posts}催办")
+    if notes and not split.mine:
+        raise Refused(f"{person.label()} 不能催办这些逾期事项：{'；'.join(notes)}")
+    for note in notes:
+        click.echo(f"officectl: {person.label()} 不能催办，未列入：{note}", err=True)
+    return split.mine
 
 
 def _chase_markdown(register: Register, day: Any, departments: dict[str, Any]) -> str:

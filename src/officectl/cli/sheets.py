@@ -34,7 +34,9 @@ def _rows(numbers: list[int], shown: int = 10) -> str:
     "--dry-run", is_flag=True, help="Check every row and report; write nothing."
 )
 @click.option(
-    "--skip-bad", is_flag=True, help="Import the rows that pass; name the rest."
+    "--skip-bad",
+    is_flag=True,
+    help="Import the rows that pass; name the rest and exit 1.",
 )
 @click.option("--by", metavar="PERSON", help="Importing person's roster id.")
 @click.pass_context
@@ -80,7 +82,7 @@ def import_(
             f"officectl: 试运行：{len(plan.built)} 行可以导入{skipped}；未写入任何记录",
             err=True,
         )
-        return
+        ctx.exit(1 if bad else 0)
     if not plan.built:
         raise BadInput(f"{plan.source}: 没有可导入的行{skipped}")
 
@@ -92,6 +94,8 @@ def import_(
         f"提交 {commit[:10]}{skipped}",
         err=True,
     )
+    if bad:
+        ctx.exit(1)  # the skipped rows are for a person to look at
 
 
 @click.command()

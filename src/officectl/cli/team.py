@@ -131,7 +131,9 @@ def hooks() -> None:
 
 @hooks.command()
 @click.option(
-    "--force", is_flag=True, help="Replace a pre-commit hook that is not ours."
+    "--force",
+    is_flag=True,
+    help="Replace a pre-commit hook that is not ours (it is kept as a backup).",
 )
 @click.pass_context
 def install(ctx: click.Context, force: bool) -> None:
@@ -143,7 +145,9 @@ def install(ctx: click.Context, force: bool) -> None:
     """
     from officectl.audit import install_hook
 
-    path = install_hook(open_register(ctx), force)
+    path, backup = install_hook(open_register(ctx), force)
+    if backup is not None:
+        click.echo(f"原有的 pre-commit 钩子已保存为 {backup}", err=True)
     click.echo(f"已安装 {path}", err=True)
 
 
