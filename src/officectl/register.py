@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -106,10 +106,14 @@ class Settings(NamedTuple):
         return posts
 
 
-def parse_settings(data: Any, name: str) -> Settings:
-    """Turn ``officectl.yaml`` into :class:`Settings`; every problem names the field."""
+def parse_settings(
+    data: Any, name: str, line_of: Callable[[tuple[Any, ...]], int] | None = None
+) -> Settings:
+    """Turn ``officectl.yaml`` into :class:`Settings`; every problem names the field
+    (and its line, given ``line_of``)."""
     if not isinstance(data, dict):
         raise BadInput(f"{name}: 应为键值映射（office、people、departments …）")
+    _refuse_twice(data, name, line_of)
     try:
         people = {
             p["id"]: Person(
@@ -155,6 +159,34 @@ def parse_settings(data: Any, name: str) -> Settings:
     )
 
 
+def _refuse_twice(
+    data: dict[str, Any], name: str, line_of: Callable[[tuple[Any, ...]], int] | None
+) -> None:
+    """A roster id names one person, or one unit: a second entry with it is refused."""
+    groups = {"people": ("people",), "units": ("departments", "bureaus")}
+    for noun, sections in zip(("人员", "单位"), groups.values(), strict=True):
+        seen: dict[str, tuple[Any, ...]] = {}
+        for section in sections:
+            entries = data.get(section)
+            for index, entry in enumerate(entries if isinstance(entries, list) else []):
+                if not isinstance(entry, dict) or "id" not in entry:
+                    continue
+                path = (section, index, "id")
+                first = seen.setdefault(str(entry["id"]), path)
+                if first == path:
+                    continue
+                where = f"{name}:{line_of(path)}" if line_of else name
+                earlier = f"第 {line_of(first)} 行" if line_of else _dotted(first)
+                raise BadInput(
+                    f"{where}: {section}[{index}].id: {noun}编号 {entry['id']} 重复"
+                    f"（{earlier}已有）；每个编号只能用一次"
+                )
+
+
+def _dotted(path: tuple[Any, ...]) -> str:
+    return f"{path[0]}[{path[1]}].id"
+
+
 def find_root(start: Path | None = None) -> Path:
     """The register folder: ``$OFFICECTL_REGISTER``, else walk up from ``start``."""
     if start is None and os.environ.get(ENV_VAR):
@@ -194,8 +226,8 @@ class Register:
     def _settings(self) -> Settings:
         from officectl import yamlio
 
-        data, _ = yamlio.load_file(self.root / SETTINGS, SETTINGS)
-        return parse_settings(data, SETTINGS)
+        data, lines = yamlio.load_file(self.root / SETTINGS, SETTINGS)
+        return parse_settings(data, SETTINGS, lines.of)
 
     @cached_property
     def calendar(self) -> OfficeCalendar:
