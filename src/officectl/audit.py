@@ -47,7 +47,6 @@ from officectl.register import (
     Settings,
     parse_settings,
 )
-from officectl.schemas import Finding
 from officectl.workflow import Kind
 
 RECORD_PATH = re.compile(r"^registers/[^/]+/\d{4}/[^/]+\.yaml$")
@@ -185,12 +184,6 @@ def judge(register: Register, version: Version, name: str) -> list[tuple[int, st
         (f.line, f.message)
         for f in check_data(register, version.data, version.lines.of, name)
     ]
-    kind = register.kinds.get(str(version.data.get("kind")))
-    if kind is not None:
-        found += [
-            (version.lines.of(path), message)
-            for path, message in check_chain(kind, version.data)
-        ]
     version.found = found
     return found
 
@@ -609,39 +602,6 @@ def _invented(value: Any, sides: list[Any], path: str) -> Iterator[str]:
 # --- the pre-commit hook ----------------------------------------------------------------
 
 HOOK_MARK = "officectl.cli.team hooks pre-commit"
-
-
-def staged_problems(register: Register) -> list[Finding]:
-    """What is wrong with the record files as staged for the next commit.
-
-    git runs the hook with the index it is about to commit (a temporary one for
-    ``git commit --only``), so the staged text is read, never the working file.
-    """
-    root = register.root
-    listed = gitstore.output(
-        root,
-        "diff",
-        "--cached",
-        "--name-only",
-        "-z",
-        "--diff-filter=ACMR",
-        "--",
-        "registers",
-    )
-    names = [name for name in listed.split("\0") if RECORD_PATH.match(name)]
-    found: list[Finding] = []
-    if not names:
-        return found
-    with gitstore.Blobs(root) as blobs:
-        versions = Versions(register, blobs)
-        for name in names:
-            version = versions.get(f":{name}", name)
-            assert version is not None
-            found += [
-                Finding(name, line, message)
-                for line, message in versions.problems(version, name)
-            ]
-    return found
 
 
 def hook_text() -> str:

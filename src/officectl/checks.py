@@ -17,15 +17,17 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from officectl import __version__
+from officectl.errors import OfficeError
 from officectl.index import PARALLEL_FROM, Index, Seen, git_lines, read_blobs
 from officectl.register import RECORDS, SETTINGS, Register
 from officectl.schemas import Finding
 
-FORMAT = "2"  # of a stored judgement; a new format judges everything again
+FORMAT = "3"  # of a stored judgement; a new format judges everything again
 
 _TABLE = """
 CREATE TABLE IF NOT EXISTS judgements (
@@ -73,15 +75,16 @@ def validate_register(register: Register, working: bool = False) -> list[Finding
             _judge_changes(register, index, rules, changed)
             _remember_run(index, rules, now)
         findings = _findings(index, rules)
-
-    if not working:
-        return sorted(findings, key=lambda f: (f.file, f.line))
-    edited = _working_changes(register)
-    findings = [f for f in findings if f.file not in edited]
-    for path in sorted(edited):
-        file = register.root / path
-        if file.is_file():
-            findings += validate_files(register, [file])
+        if working:
+            edited = _working_changes(register)
+            findings = [f for f in findings if f.file not in edited]
+            for path in sorted(edited):
+                file = register.root / path
+                if file.is_file():
+                    findings += _judge_files(register, [file])
+        findings += _twice(
+            register, findings, lambda ps: set(_judged(index, rules, ps))
+        )
     return sorted(findings, key=lambda f: (f.file, f.line))
 
 
@@ -158,6 +161,44 @@ def _findings(index: Index, rules: str) -> list[Finding]:
 
 def validate_files(register: Register, files: Iterable[Path]) -> list[Finding]:
     """Judge the named working files as they are on disk."""
+    findings = _judge_files(register, files)
+    findings += _twice(
+        register, findings, lambda ps: {p for p in ps if (register.root / p).is_file()}
+    )
+    return findings
+
+
+def _twice(
+    register: Register, findings: list[Finding], held: Callable[[set[str]], set[str]]
+) -> list[Finding]:
+    """One record in two files: a file away from its id's place, and that place
+    (``held`` says which of some paths hold a record), or another such file."""
+    from officectl.engine import expected_place
+
+    away: dict[str, set[str]] = {}
+    for finding in findings:
+        try:
+            kind = register.kind_of_id(finding.record)
+        except OfficeError:
+            continue
+        place = expected_place(kind, finding.record)
+        if place and finding.file != place:
+            away.setdefault(place, set()).add(finding.file)
+    present = held(set(away)) if away else set()
+    twice: list[Finding] = []
+    for place, files in sorted(away.items()):
+        paths = sorted(files | ({place} & present))
+        if len(paths) < 2:
+            continue
+        for path in paths:
+            others = "、".join(p for p in paths if p != path)
+            record_id = Path(place).stem
+            message = f"id: 编号 {record_id} 重复：{others} 也是这条记录"
+            twice.append(Finding(path, 1, message, record_id))
+    return twice
+
+
+def _judge_files(register: Register, files: Iterable[Path]) -> list[Finding]:
     from officectl.engine import check_text
 
     findings: list[Finding] = []
@@ -225,3 +266,54 @@ def _judge_texts(
         path: check_text(register, text, path)
         for (path, _), text in zip(wanted, texts, strict=True)
     }
+
+
+# --- the pre-commit hook ----------------------------------------------------------------
+
+
+def staged_problems(register: Register) -> list[Finding]:
+    """What is wrong with the record files as staged for the next commit.
+
+    git runs the hook with the index it is about to commit (a temporary one for
+    ``git commit --only``), so the staged text is read, never the working file; the
+    steps it adds to the committed version are new, and judged by the roster now.
+    """
+    from officectl import gitstore
+    from officectl.audit import RECORD_PATH
+    from officectl.engine import check_text
+
+    listed = gitstore.output(
+        register.root,
+        "diff",
+        "--cached",
+        "--name-only",
+        "-z",
+        "--diff-filter=ACMR",
+        "--",
+        RECORDS,
+    )
+    names = [name for name in listed.split("\0") if RECORD_PATH.match(name)]
+    found: list[Finding] = []
+    with gitstore.Blobs(register.root) as blobs:
+        for name in names:
+            try:
+                text = (blobs.get(f":{name}") or b"").decode("utf-8")
+            except UnicodeDecodeError:
+                found.append(Finding(name, 1, "不是 UTF-8 编码的文本"))
+                continue
+            since = committed(blobs.get(f"HEAD:{name}"), name)
+            found += check_text(register, text, name, since)
+    return found
+
+
+def committed(raw: bytes | None, name: str) -> Any:
+    """A record's data as committed, to judge new steps against; {} for none."""
+    from officectl import yamlio
+
+    if raw is None:
+        return {}
+    try:
+        data, _ = yamlio.loads(raw.decode("utf-8"), name)
+    except (UnicodeDecodeError, yamlio.YamlError):
+        return {}
+    return data if isinstance(data, dict) else {}

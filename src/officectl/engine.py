@@ -7,6 +7,7 @@ person; if anything fails on the way, the file and git's index are put back as t
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -17,7 +18,7 @@ from typing import Any, NamedTuple
 from officectl import gitstore, yamlio
 from officectl.errors import BadInput, Refused
 from officectl.kinds import rules_of
-from officectl.register import POSTS, Person, Register, Settings
+from officectl.register import ID_PATTERN, POSTS, RECORDS, Person, Register, Settings
 from officectl.schemas import Finding, SchemaSet
 from officectl.workflow import Action, Kind, Limit
 
@@ -42,6 +43,15 @@ class StepInput(NamedTuple):
     fields: Mapping[str, Any]
     note: str = ""
     on_behalf_of: str = ""
+    source: Source | None = None  # the file the fields were read from, if any
+
+
+class Source(NamedTuple):
+    """Fields given as a YAML file (``new --file``), to point at their lines."""
+
+    name: str
+    data: Any
+    lines: Any  # yamlio.Lines
 
 
 def schemas(register: Register) -> SchemaSet:
@@ -149,7 +159,7 @@ def _finish(
 
     text = yamlio.dumps(tree)
     path = register.record_path(record_id)
-    findings = check_text(register, text, register.relative(path))
+    findings = _step_findings(register, text, register.relative(path), previous, step)
     if dry_run:
         return Outcome(record_id, path, "", after, text, tuple(findings))
     if findings:
@@ -169,6 +179,39 @@ def _finish(
 
 
 # --- checks -------------------------------------------------------------------------
+
+
+def _step_findings(
+    register: Register, text: str, name: str, previous: str | None, step: StepInput
+) -> list[Finding]:
+    """The problems of the record a step would write, each where a clerk finds it:
+    in the ``--file`` its value came from, else in the record file as it stands,
+    else (a part the step adds) in the record as it would be written."""
+    data, lines = yamlio.loads(text, name)
+    problems = record_problems(register, data, name)
+    if not problems:
+        return []
+    places = [(name, data, lines)]
+    if previous is not None:
+        with contextlib.suppress(yamlio.YamlError):
+            places.insert(0, (name, *yamlio.loads(previous, name)))
+    if step.source is not None:
+        places.insert(0, step.source)
+    found = []
+    for path, message in problems:
+        where, _, at = next(p for p in places if _has(p[1], path) or p[1] is data)
+        found.append(Finding(where, at.of(path), message, str(data["id"])))
+    return found
+
+
+def _has(data: Any, path: tuple[Any, ...]) -> bool:
+    node = data
+    for part in path:
+        listed = isinstance(node, list) and isinstance(part, int) and part < len(node)
+        if not (listed or (isinstance(node, Mapping) and part in node)):
+            return False
+        node = node[part]
+    return bool(path)
 
 
 def _not_allowed(kind: Kind, state: str, name: str, record_id: str) -> str:
@@ -236,8 +279,10 @@ def get_ready(register: Register) -> None:
     schemas(register).get_ready()
 
 
-def check_text(register: Register, text: str, name: str) -> list[Finding]:
-    """Every problem with one record file's text: YAML, schema, workflow, file name."""
+def check_text(
+    register: Register, text: str, name: str, since: Any = None
+) -> list[Finding]:
+    """Every problem with one record file's text: YAML, then :func:`record_problems`."""
     try:
         data, lines = yamlio.loads(text, name)
     except yamlio.YamlError as err:
@@ -246,51 +291,159 @@ def check_text(register: Register, text: str, name: str) -> list[Finding]:
             return [Finding(name, 1, str(err).split(": ", 1)[-1])]
         line, column, message = where.groups()
         return [Finding(name, int(line), message, column=int(column or 0))]
-    return check_data(register, data, lines.of, name)
+    return check_data(register, data, lines.of, name, since)
 
 
-def check_data(register: Register, data: Any, line_of: Any, name: str) -> list[Finding]:
+def check_data(
+    register: Register, data: Any, line_of: Any, name: str, since: Any = None
+) -> list[Finding]:
+    """:func:`record_problems`, each at its line of the file."""
+    record_id = str(data.get("id", "")) if isinstance(data, dict) else ""
+    return [
+        Finding(name, line_of(path), message, record_id)
+        for path, message in record_problems(register, data, name, since)
+    ]
+
+
+Problem = tuple[tuple[Any, ...], str]
+CLOCK_SKEW = dt.timedelta(hours=1)  # clerks' clocks disagree; sync orders by workflow
+
+
+def record_problems(
+    register: Register, data: Any, name: str, since: Any = None
+) -> list[Problem]:
+    """Every problem with one record, as (path in the record, message).
+
+    The one judgement of a record that ``validate`` (every mode), the pre-commit hook,
+    ``sync`` and every step make: the schema, the kind's own rules, the state, the
+    file's place, and the history as a walk through the workflow, each step an action
+    allowed from the state before it, taken by a roster person, not dated before the
+    step before it (beyond clerks' clocks disagreeing), ending in the record's state.
+
+    ``since`` is the record as last committed (``{}`` for a new one): the steps it
+    lacks are new, and the roster must let their takers' posts take them. Committed
+    steps were judged by the roster of their day, which ``audit`` replays; a person
+    who leaves stays in the roster with no posts.
+    """
     if not isinstance(data, dict):
-        return [Finding(name, 1, "记录应为键值映射")]
-    record_id = str(data.get("id", ""))
+        return [((), "记录应为键值映射")]
     kind_name = str(data.get("kind", ""))
     if kind_name not in register.kinds:
         known = "、".join(register.kinds)
-        return [
-            Finding(
-                name, line_of(("kind",)), f"kind: 未知类型 {kind_name!r}；应为：{known}"
-            )
-        ]
+        return [(("kind",), f"kind: 未知类型 {kind_name!r}；应为：{known}")]
     kind = register.kinds[kind_name]
-    found = [
-        Finding(name, line_of(path), message, record_id)
-        for path, message in schemas(register).problems(kind_name, yamlio.to_json(data))
-    ]
+    found = schemas(register).problems(kind_name, yamlio.to_json(data))
     rules = rules_of(kind)
     if rules is not None and hasattr(rules, "check"):
-        found += [
-            Finding(name, line_of(path), message, record_id)
-            for path, message in rules.check(register, kind, data)
-        ]
+        found += rules.check(register, kind, data)
     state = data.get("state")
     if state not in kind.states:
         known = "、".join(kind.states)
-        found.append(
-            Finding(
-                name, line_of(("state",)), f"state: 未知状态 {state!r}；应为：{known}"
-            )
-        )
-    expected = f"{record_id}.yaml"
-    if not name.endswith(expected) or f"/{kind_name}/" not in f"/{name}":
-        found.append(
-            Finding(
-                name,
-                line_of(("id",)),
-                f"id: {record_id} 与文件位置不符，应在 "
-                f"registers/{kind_name}/<年份>/{expected}",
-            )
-        )
+        found.append((("state",), f"state: 未知状态 {state!r}；应为：{known}"))
+    found += _place_problems(kind, str(data.get("id", "")), name)
+    found += _history_problems(register, kind, data, since)
     return found
+
+
+def expected_place(kind: Kind, record_id: str) -> str:
+    """Where the record ``record_id`` of ``kind`` belongs; "" for an id of no form."""
+    match = ID_PATTERN.match(record_id)
+    if match is None:
+        return ""
+    return f"{RECORDS}/{kind.name}/{match['year']}/{record_id}.yaml"
+
+
+def _place_problems(kind: Kind, record_id: str, name: str) -> list[Problem]:
+    match = ID_PATTERN.match(record_id)
+    if match is None:
+        return [
+            (
+                ("id",),
+                f"id: {record_id!r} 不是记录编号（应形如 {kind.prefix}-2026-0007）",
+            )
+        ]
+    if match["prefix"] != kind.prefix:
+        return [(("id",), f"id: {kind.label}的编号应以 {kind.prefix}- 开头")]
+    expected = expected_place(kind, record_id)
+    if name != expected and not name.endswith(f"/{expected}"):
+        return [(("id",), f"id: {record_id} 与文件位置不符，应在 {expected}")]
+    return []
+
+
+def _history_problems(
+    register: Register, kind: Kind, data: Any, since: Any
+) -> list[Problem]:
+    """The walk through the workflow, then who took each step and when."""
+    from officectl.audit import check_chain
+
+    found = check_chain(kind, data)
+    history = data.get("history")
+    if not isinstance(history, list):
+        return found
+    settings = register.settings
+    fresh = _new_steps(history, since)
+    before: dt.datetime | None = None
+    for index, entry in enumerate(history):
+        if not isinstance(entry, dict):
+            continue
+        by = entry.get("by")
+        person = settings.people.get(by) if isinstance(by, str) else None
+        action = kind.actions.get(str(entry.get("action")))
+        if person is None:
+            found.append(
+                (
+                    ("history", index, "by"),
+                    f"history[{index}].by: 名册中没有人员 {by!r}（officectl.yaml）",
+                )
+            )
+        elif index in fresh and action is not None:
+            refusal = post_refusal(settings, action, person)
+            if refusal:
+                found.append((("history", index, "by"), f"history[{index}]: {refusal}"))
+        moment = _moment(entry.get("at"))
+        if moment is None:
+            continue
+        if before is not None and moment < before - CLOCK_SKEW:
+            found.append(
+                (
+                    ("history", index, "at"),
+                    f"history[{index}].at: 办理时间 {moment.isoformat()} "
+                    f"早于上一步的 {before.isoformat()}",
+                )
+            )
+        before = moment if before is None else max(before, moment)
+    return found
+
+
+def _new_steps(history: list[Any], since: Any) -> set[int]:
+    """The places in ``history`` of the steps the committed record ``since`` lacks."""
+    if since is None:
+        return set()
+    from collections import Counter
+
+    from officectl.audit import entry_key
+
+    old = since.get("history") if isinstance(since, dict) else None
+    remaining = Counter(entry_key(e) for e in (old if isinstance(old, list) else []))
+    fresh = set()
+    for index, entry in enumerate(history):
+        key = entry_key(entry)
+        if remaining[key] > 0:
+            remaining[key] -= 1
+        else:
+            fresh.add(index)
+    return fresh
+
+
+def _moment(value: Any) -> dt.datetime | None:
+    if not isinstance(value, dt.datetime):
+        try:
+            value = dt.datetime.fromisoformat(str(value))
+        except ValueError:
+            return None  # the schema says what is wanted
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    return value
 
 
 # --- time limits --------------------------------------------------------------------

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from officectl.errors import RegisterError
-from officectl.register import RECORDS, Register
+from officectl.register import ID_PATTERN, RECORDS, Register
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 _ISO_DAY = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
 PARALLEL_FROM = 2000  # below this many records to read, one process is faster
 _STAGE_RANK = {"0": 0, "2": 1, "1": 2, "3": 3}  # git's index stages, preferred first
@@ -575,6 +575,9 @@ def _rows_of(path: str, blob: str, text: str, readers: Readers) -> Row:
     if not isinstance(data, dict):
         return (path, blob, "", "", "", "", "", "", f"{path}: 不是记录文件"), [], []
     kind = str(data.get("kind") or "")
+    misplaced = _misplaced(path, kind, str(data.get("id") or ""))
+    if misplaced:
+        return (path, blob, "", "", "", "", "", "", misplaced), [], []
     title_field, rules = readers.get(kind, ("title", ""))
     title = _field(data, title_field)
     record = (
@@ -603,6 +606,18 @@ def _rows_of(path: str, blob: str, text: str, readers: Readers) -> Row:
         if isinstance(e, dict)
     ]
     return record, deadlines, _number(rules, path, kind, record[2], data)
+
+
+def _misplaced(path: str, kind: str, record_id: str) -> str:
+    """Why a record is not where its id puts it, so that reports leave it out (a
+    copy of a record in a second year would be listed twice); "" when it is."""
+    match = ID_PATTERN.match(record_id)
+    if match is None:
+        return f"{path}: id {record_id!r} 不是记录编号"
+    expected = f"{RECORDS}/{kind}/{match['year']}/{record_id}.yaml"
+    if path == expected:
+        return ""
+    return f"{path}: 编号 {record_id} 与文件位置不符，应在 {expected}"
 
 
 def _number(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -121,6 +121,7 @@ def parse_settings(data: Any, name: str, lines: Any = None) -> Settings:
 
     if not isinstance(data, dict):
         raise bad((), "应为键值映射（office、people、departments …）")
+    _refuse_twice(data, name, lines.of if lines is not None else None)
     people = {person.id: person for person in _entries(data, "people", bad, _person)}
     units = {unit.id: unit for unit in _entries(data, "departments", bad, _unit)}
     units.update(
@@ -206,6 +207,34 @@ def _is_timezone(name: Any) -> bool:
     except KeyError:
         return False
     return True
+
+
+def _refuse_twice(
+    data: dict[str, Any], name: str, line_of: Callable[[tuple[Any, ...]], int] | None
+) -> None:
+    """A roster id names one person, or one unit: a second entry with it is refused."""
+    groups = {"people": ("people",), "units": ("departments", "bureaus")}
+    for noun, sections in zip(("人员", "单位"), groups.values(), strict=True):
+        seen: dict[str, tuple[Any, ...]] = {}
+        for section in sections:
+            entries = data.get(section)
+            for index, entry in enumerate(entries if isinstance(entries, list) else []):
+                if not isinstance(entry, dict) or "id" not in entry:
+                    continue
+                path = (section, index, "id")
+                first = seen.setdefault(str(entry["id"]), path)
+                if first == path:
+                    continue
+                where = f"{name}:{line_of(path)}" if line_of else name
+                earlier = f"第 {line_of(first)} 行" if line_of else _dotted(first)
+                raise BadInput(
+                    f"{where}: {section}[{index}].id: {noun}编号 {entry['id']} 重复"
+                    f"（{earlier}已有）；每个编号只能用一次"
+                )
+
+
+def _dotted(path: tuple[Any, ...]) -> str:
+    return f"{path[0]}[{path[1]}].id"
 
 
 def find_root(start: Path | None = None) -> Path:

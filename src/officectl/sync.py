@@ -293,42 +293,37 @@ def clashes(register: Register) -> list[Clash]:
 
 def _resolved_problems(register: Register, names: list[str]) -> list[Finding]:
     """A conflicted file the clerk says is resolved must be a valid record."""
-    from officectl.engine import check_text
-
     problems: list[Finding] = []
-    for name in names:
-        path = register.root / name
-        if not path.exists():
-            continue
-        text = path.read_text(encoding="utf-8", errors="replace")
-        marked = [
-            n
-            for n, line in enumerate(text.splitlines(), 1)
-            if line.startswith("<<<<<<<")
-        ]
-        if marked:
-            problems.append(
-                Finding(name, marked[0], "仍有冲突标记 <<<<<<<：请改好后再继续")
-            )
-        elif RECORD_PATH.match(name):
-            problems += _record_problems(register, text, name, check_text)
+    with gitstore.Blobs(register.root) as blobs:
+        for name in names:
+            path = register.root / name
+            if not path.exists():
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+            marked = [
+                n
+                for n, line in enumerate(text.splitlines(), 1)
+                if line.startswith("<<<<<<<")
+            ]
+            if marked:
+                problems.append(
+                    Finding(name, marked[0], "仍有冲突标记 <<<<<<<：请改好后再继续")
+                )
+            elif RECORD_PATH.match(name):
+                before = blobs.get(f"HEAD:{name}")
+                problems += _record_problems(register, text, name, before)
     return problems
 
 
 def _record_problems(
-    register: Register, text: str, name: str, check: Any
+    register: Register, text: str, name: str, before: bytes | None
 ) -> list[Finding]:
-    found: list[Finding] = check(register, text, name)
-    if found:
-        return found
-    data, lines = yamlio.loads(text, name)
-    kind = register.kinds.get(str(data.get("kind")))
-    if kind is None:
-        return found
-    return [
-        Finding(name, lines.of(path), message)
-        for path, message in check_chain(kind, data)
-    ]
+    """The one judgement of a record, as ``validate`` makes it; the steps the
+    version ``before`` (as git holds it) lacks are new."""
+    from officectl.checks import committed
+    from officectl.engine import check_text
+
+    return check_text(register, text, name, committed(before, name))
 
 
 def _revalidate(register: Register, upstream: str, report: Report) -> None:
@@ -337,19 +332,20 @@ def _revalidate(register: Register, upstream: str, report: Report) -> None:
     Records only the remote changed are the remote's own versions, checked by the
     sync that pushed them (and by ``audit``); the merged ones are among these.
     """
-    from officectl.engine import check_text
-
     root = register.root
-    for name in sorted(_changed(root, upstream or EMPTY_TREE, "HEAD")):
-        path = root / name
-        if not path.exists():
-            continue
-        try:
-            text = yamlio.read_text(path, name)
-        except yamlio.YamlError as err:
-            report.problems.append(Finding(name, 1, str(err).partition(": ")[2]))
-            continue
-        report.problems += _record_problems(register, text, name, check_text)
+    basis = upstream or EMPTY_TREE
+    with gitstore.Blobs(root) as blobs:
+        for name in sorted(_changed(root, basis, "HEAD")):
+            path = root / name
+            if not path.exists():
+                continue
+            try:
+                text = yamlio.read_text(path, name)
+            except yamlio.YamlError as err:
+                report.problems.append(Finding(name, 1, str(err).partition(": ")[2]))
+                continue
+            before = blobs.get(f"{basis}:{name}")
+            report.problems += _record_problems(register, text, name, before)
 
 
 def _changed(root: Path, old: str, new: str) -> set[str]:

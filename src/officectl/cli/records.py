@@ -25,22 +25,25 @@ from officectl.register import Register
 
 def _fields(
     register: Register, kind: str, assignments: Any, file: Any
-) -> dict[str, Any]:
-    """Field values from ``--file`` (a YAML mapping) and ``--set`` (typed by schema)."""
+) -> tuple[dict[str, Any], Any]:
+    """Field values from ``--file`` (a YAML mapping) and ``--set`` (typed by schema),
+    and the file as the engine's ``Source`` (None without one)."""
     from officectl import yamlio
-    from officectl.engine import schemas
+    from officectl.engine import Source, schemas
 
     fields: dict[str, Any] = {}
+    source = None
     if file is not None:
         name = getattr(file, "name", "-")
         name = "<stdin>" if name in ("<stdin>", "-") else name
-        data, _ = yamlio.loads(yamlio.decode(file.read(), name), name)
+        data, lines = yamlio.loads(yamlio.decode(file.read(), name), name)
         if not isinstance(data, dict):
             raise BadInput(f"{name}: 应为字段映射（字段: 值）")
         fields.update(_flatten(data))
+        source = Source(name, data, lines)
     for path, text in split_assignments(assignments):
         fields[path] = schemas(register).coerce(kind, path, text)
-    return fields
+    return fields, source
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -60,6 +63,7 @@ def _step(
     note: str,
     behalf: str,
     fields: dict[str, Any],
+    source: Any = None,
 ) -> Any:
     from officectl.engine import StepInput
 
@@ -69,6 +73,7 @@ def _step(
         fields=fields,
         note=note or "",
         on_behalf_of=behalf or "",
+        source=source,
     )
 
 
@@ -106,8 +111,9 @@ def new(
     from officectl.engine import create
 
     register = open_register(ctx)
-    fields = _fields(register, kind, assignments, file)
-    outcome = create(register, kind, _step(register, by, date, note, "", fields))
+    fields, source = _fields(register, kind, assignments, file)
+    step = _step(register, by, date, note, "", fields, source)
+    outcome = create(register, kind, step)
     click.echo(outcome.record_id)
 
 
@@ -139,7 +145,7 @@ def do(
     register = open_register(ctx)
     kind = register.kind_of_id(record_id)
     register.existing_path(record_id)
-    fields = _fields(register, kind.name, assignments, None)
+    fields, _ = _fields(register, kind.name, assignments, None)
     outcome = take(
         register, record_id, action, _step(register, by, date, note, behalf, fields)
     )

@@ -158,7 +158,7 @@ def pre_commit(ctx: click.Context) -> None:
 
     Example: python -m officectl.cli.team hooks pre-commit
     """
-    from officectl.audit import staged_problems
+    from officectl.checks import staged_problems
 
     problems = staged_problems(open_register(ctx))
     for finding in problems:
