@@ -341,3 +341,140 @@ def test_hooks_install_keeps_someone_elses_hook(cli, register, one_line_error):
     assert again.exit_code == 0 and twice.exit_code == 0
     assert "officectl.cli.team hooks pre-commit" in hook.read_text(encoding="utf-8")
     assert os.access(hook, os.X_OK)
+
+
+# --- commits officectl makes for many records at once --------------------------------
+
+LEDGER_MAP = """\
+sheet: 来信台账
+header_row: 1
+date: 登记日期
+columns:
+  来信日期: received
+  姓名: petitioner.name
+  来信事由: title
+  主要内容: content
+status:
+  column: 办理状态
+  then:
+    已登记: []
+    已交办:
+      - action: assign
+        columns: {承办单位: unit}
+    已审批:
+      - action: assign
+        columns: {承办单位: unit}
+      - accept
+      - action: submit-opinion
+        constants: {opinion: 经核查，已整改。}
+      - check
+      - action: approve
+        by: qianmin
+    已转送:
+      - action: forward
+        constants: {forward_to: 市信访局, forward_by: 附转送单转送}
+"""
+LEDGER = """\
+来信日期,登记日期,姓名,来信事由,主要内容,办理状态,承办单位
+2026/3/2,2026/3/4,甲,反映问题一,内容一,,
+2026/3/3,2026/3/5,乙,反映问题二,内容二,已交办,donghu
+2026/3/4,2026/3/6,丙,反映问题三,内容三,已审批,collection
+2026/9/21,2026/9/22,丁,反映问题四,内容四,已转送,
+"""
+
+
+@pytest.fixture
+def imported(cli, git, register, tmp_path) -> str:
+    """Four letters imported from a ledger in one commit by 王丽; the commit's id."""
+    (tmp_path / "map.yaml").write_text(LEDGER_MAP, encoding="utf-8")
+    (tmp_path / "台账.csv").write_text(LEDGER, encoding="utf-8")
+    result = cli("import", "letter", str(tmp_path / "台账.csv"), "-m",
+                 str(tmp_path / "map.yaml"), "--by", "wangli")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert len(git("show", "--name-only", "--format=", "HEAD").split()) == 4
+    return sha_of(git)
+
+
+def amend(git, path: Path, old: str, new: str, *identity: str) -> str:
+    """Change a record in the last commit by hand, keeping its message and author."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    git(*(identity or WANGLI), "commit", "-q", "-a", "--amend", "-C", "HEAD")
+    return sha_of(git)
+
+
+def test_an_import_of_many_records_with_their_steps_audits_clean(cli, imported):
+    result = cli("audit")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+
+
+def test_an_import_that_creates_a_record_in_a_later_state_is_found(
+    cli, git, register, imported
+):
+    path = register / "registers/letter/2026/LTR-2026-0001.yaml"
+    sha = amend(git, path, "state: registered", "state: closed")
+
+    lines = findings(cli("audit"))
+
+    assert lines == [
+        f"{sha} registers/letter/2026/LTR-2026-0001.yaml:3: state: 状态为“已办结”，"
+        "按办理记录应为“已登记”：没有流程动作能解释这一状态"
+    ]
+
+
+def test_an_import_with_its_limits_moved_is_found(cli, git, register, imported):
+    path = register / "registers/letter/2026/LTR-2026-0003.yaml"
+    sha = amend(git, path, "due: 2026-04-07", "due: 2026-05-07")
+
+    lines = findings(cli("audit"))
+
+    assert lines == [
+        f"{sha} registers/letter/2026/LTR-2026-0003.yaml: "
+        "deadlines[4].due 改为 2026-05-07，按流程应为 2026-04-07"
+    ]
+
+
+def test_an_import_that_changes_a_record_already_there_is_found(
+    cli, git, letter, imported
+):
+    sha = amend(git, letter, "title: 反映物业收费问题", "title: 已改")
+
+    lines = findings(cli("audit"))
+
+    assert f"{sha} {RELATIVE}: 导入只能新建记录，这次却改动了已有的记录" in lines
+
+
+def test_an_import_by_someone_whose_post_may_not_register_is_found(
+    cli, git, register, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(engine, "_check_person", lambda *args: None)
+    (tmp_path / "map.yaml").write_text(LEDGER_MAP, encoding="utf-8")
+    (tmp_path / "台账.csv").write_text(LEDGER.split("2026/3/3")[0], encoding="utf-8")
+    result = cli("import", "letter", str(tmp_path / "台账.csv"), "-m",
+                 str(tmp_path / "map.yaml"), "--by", "qianmin")  # fmt: skip
+    assert result.exit_code == 0, result.output
+
+    lines = findings(cli("audit"))
+
+    assert lines == [
+        f"{sha_of(git)} registers/letter/2026/LTR-2026-0001.yaml: "
+        "history[0]: 来信登记（register）: 钱敏（qianmin）的岗位（分管局领导）不能来信登记；"
+        "须由信访管理岗、书记岗（文书）办理"
+    ]
+
+
+def test_a_step_passed_off_as_an_import_is_found(cli, git, letter):
+    assert cli(*ASSIGN).exit_code == 0
+    message = git("log", "-1", "--format=%B").replace(
+        "Action: assign", "Action: import"
+    )
+    git(*WANGLI, "commit", "-q", "--amend", "-m", message)
+
+    lines = findings(cli("audit"))
+
+    sha = sha_of(git)
+    assert f"{sha}: 导入提交没有写明台账（Officectl-Source）" in lines
+    assert f"{sha} {RELATIVE}: 导入只能新建记录，这次却改动了已有的记录" in lines
