@@ -478,3 +478,125 @@ def test_a_step_passed_off_as_an_import_is_found(cli, git, letter):
     sha = sha_of(git)
     assert f"{sha}: 导入提交没有写明台账（Officectl-Source）" in lines
     assert f"{sha} {RELATIVE}: 导入只能新建记录，这次却改动了已有的记录" in lines
+
+
+QIANMIN = ["-c", "user.name=钱敏", "-c", "user.email=qianmin@jiangcheng-tax.example"]
+SECOND_LETTER = ["new", "letter", "--set", "received=2026-03-09", "--set",
+                 "petitioner.name=李四", "--set", "title=反映问题", "--set",
+                 "content=内容", "--by", "wangli", "--date", "2026-03-10"]  # fmt: skip
+
+
+@pytest.fixture
+def chased(cli, git, letter, tmp_path) -> str:
+    """Two letters whose handling limits ran out in March, chased on 1 April."""
+    assert cli(*SECOND_LETTER).exit_code == 0
+    slips = str(tmp_path / "催办单.html")
+    result = cli("chase", "--as-of", "2026-04-01", "--by", "wangli", "-o", slips)
+    assert result.exit_code == 0, result.output
+    assert len(git("show", "--name-only", "--format=", "HEAD").split()) == 2
+    return sha_of(git)
+
+
+def test_chases_of_many_records_audit_clean(cli, git, chased, tmp_path):
+    slips = str(tmp_path / "催办单.html")
+    assert (
+        cli("chase", "--as-of", "2026-04-08", "--by", "wangli", "-o", slips).exit_code
+        == 0
+    )
+    assert "2026-04-08" in git("show", "HEAD")
+
+    result = cli("audit")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+
+
+def test_a_chase_that_also_moves_a_due_date_or_the_state_is_found(
+    cli, git, letter, chased
+):
+    text = letter.read_text(encoding="utf-8")
+    moved = text.replace("due: 2026-05-06", "due: 2027-05-06")
+    letter.write_text(moved.replace("state: registered", "state: closed"), "utf-8")
+    git(*WANGLI, "commit", "-q", "-a", "--amend", "-C", "HEAD")
+
+    lines = findings(cli("audit"))
+
+    sha = sha_of(git)
+    assert lines == [
+        f"{sha} {RELATIVE}: deadlines[2].due 改为 2027-05-06，按流程应为 2026-05-06",
+        f"{sha} {RELATIVE}:3: state: 状态为“已办结”，按办理记录应为“已登记”："
+        "没有流程动作能解释这一状态",
+    ]
+
+
+def test_a_chase_of_a_limit_not_yet_overdue_is_found(cli, git, letter, chased):
+    text = letter.read_text(encoding="utf-8")
+    noted = text.replace("due: 2026-05-06\n", "due: 2026-05-06\n    chased:\n"
+                         "      - 2026-04-01\n")  # fmt: skip
+    letter.write_text(noted, "utf-8")
+    git(*WANGLI, "commit", "-q", "-a", "--amend", "-C", "HEAD")
+
+    lines = findings(cli("audit"))
+
+    assert lines == [
+        f"{sha_of(git)} {RELATIVE}: deadlines[2]: 时限 2026-05-06 在 2026-04-01 "
+        "尚未逾期，不能催办"
+    ]
+
+
+def test_a_chase_by_someone_whose_post_does_not_chase_is_found(cli, git, chased):
+    message = git("log", "-1", "--format=%B").replace("wangli", "qianmin")
+    git(*QIANMIN, "commit", "-q", "--amend", "--reset-author", "-m", message)
+
+    lines = findings(cli("audit"))
+
+    assert lines == [
+        f"{sha_of(git)}: 钱敏（qianmin） 不能催办；"
+        "须由书记岗（文书）、机要保密岗、办公室副主任、办公室主任、信访管理岗办理"
+    ]
+
+
+# --- a step that changes what the step would not --------------------------------------
+
+
+def test_a_step_that_also_moves_the_due_dates_is_found(cli, git, letter):
+    """A real step, committed by hand in officectl's own words, that also moves the
+    limits a year on: validate and the hook pass it; the replay does not."""
+    inform = ["do", ID, "inform", "--set", "informed=甲", "--by", "wangli"]
+    assert cli(*inform, "--date", "2026-03-20").exit_code == 0
+    text = letter.read_text(encoding="utf-8")
+    moved = text.replace("due: 2026-03-23", "due: 2027-03-23")
+    letter.write_text(moved.replace("due: 2026-05-06", "due: 2027-05-06"), "utf-8")
+    git(*WANGLI, "commit", "-q", "-a", "--amend", "-C", "HEAD")
+    assert cli("validate").exit_code == 0
+
+    lines = findings(cli("audit"))
+
+    sha = sha_of(git)
+    assert lines == [
+        f"{sha} {RELATIVE}: deadlines[1].due 改为 2027-03-23，按流程应为 2026-03-23",
+        f"{sha} {RELATIVE}: deadlines[2].due 改为 2027-05-06，按流程应为 2026-05-06",
+    ]
+
+
+def test_a_step_that_leaves_what_its_action_sets_is_found(cli, git, letter):
+    store = ["do", ID, "store", "--set", "store_reason=重复来信", "--by", "wangli"]
+    assert cli(*store, "--date", "2026-03-20").exit_code == 0
+    sha = amend(git, letter, "disposition: 存信", "disposition: 答复")
+
+    lines = findings(cli("audit"))
+
+    assert lines == [f"{sha} {RELATIVE}: disposition 改为 答复，按流程应为 存信"]
+
+
+def test_a_step_that_closes_a_limit_it_does_not_stop_is_found(cli, git, letter):
+    assert cli(*ASSIGN, "--date", "2026-03-20").exit_code == 0
+    sha = amend(
+        git, letter, "due: 2026-05-06\n", "due: 2026-05-06\n    done: 2026-03-20\n"
+    )
+
+    lines = findings(cli("audit"))
+
+    assert lines == [
+        f"{sha} {RELATIVE}: deadlines[2].done 为 2026-03-20，按流程不应有此项"
+    ]
