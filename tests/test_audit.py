@@ -600,3 +600,63 @@ def test_a_step_that_closes_a_limit_it_does_not_stop_is_found(cli, git, letter):
     assert lines == [
         f"{sha} {RELATIVE}: deadlines[2].done 为 2026-03-20，按流程不应有此项"
     ]
+
+
+# --- dates counted before a year's notice came out -----------------------------------
+
+DECEMBER_LETTER = [
+    "new", "letter", "--set", "received=2026-12-21", "--set", "petitioner.name=李四",
+    "--set", "title=反映问题", "--set", "content=内容", "--by", "wangli",
+    "--date", "2026-12-21",
+]  # fmt: skip
+CALENDAR_2027 = """\
+years:
+  2027:
+    complete: true
+    holidays: [2027-01-01, 2027-01-11, 2027-02-19]
+    workdays: []
+"""
+
+
+def test_dates_counted_before_the_office_entered_the_year_audit_clean(
+    cli, git, register
+):
+    assert cli(*DECEMBER_LETTER).exit_code == 0
+    path = register / "registers/letter/2026/LTR-2026-0001.yaml"
+    assert "due: 2027-01-11\n    provisional: true" in path.read_text("utf-8")
+    (register / "calendar.yaml").write_text(CALENDAR_2027, encoding="utf-8")
+    git(*WANGLI, "commit", "-q", "-am", "录入 2027 年放假安排")
+    inform = ["do", "LTR-2026-0001", "inform", "--set", "informed=甲"]
+    assert cli(*inform, "--by", "wangli", "--date", "2027-01-05").exit_code == 0
+
+    result = cli("audit")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("due, clean", [("2026-10-12", True), ("2026-10-13", False)])
+def test_a_provisional_date_is_checked_by_weekends_alone(cli, git, letter, due, clean):
+    """2026's notice moved 国庆 into the handling limit of a letter received on 21
+    September; counted before the notice, 15 working days ended on 12 October."""
+    late = ["new", "letter", "--set", "received=2026-09-21", "--set",
+            "petitioner.name=李四", "--set", "title=反映问题", "--set", "content=内容",
+            "--by", "wangli", "--date", "2026-09-22"]  # fmt: skip
+    assert cli(*late).exit_code == 0
+    path = letter.parent / "LTR-2026-0002.yaml"
+    text = path.read_text(encoding="utf-8")
+    for old in ("due: 2026-09-24\n", "due: 2026-11-20\n"):
+        text = text.replace(old, f"{old}    provisional: true\n")
+    path.write_text(text, encoding="utf-8")
+    sha = amend(git, path, "due: 2026-10-19\n", f"due: {due}\n    provisional: true\n")
+
+    result = cli("audit")
+
+    if clean:
+        assert result.exit_code == 0, result.output
+        assert result.stdout == ""
+    else:
+        assert (
+            f"{sha} registers/letter/2026/LTR-2026-0002.yaml: "
+            f"deadlines[1].due 改为 {due}，按流程应为 2026-10-19"
+        ) in findings(result)
