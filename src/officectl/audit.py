@@ -12,6 +12,11 @@ changed, compares the version before with the version after:
 * the history reads as a walk through the kind's workflow, each step taken from a
   state it may be taken from, and the record's ``state`` is where the walk ends: a state
   no workflow action explains is found here;
+* the step, replayed on the version before with the engine, gives the version after:
+  the fields the action sets, the handler it records, every time limit it opens,
+  closes or extends (counted with ``calendar.yaml`` as it stood at that commit);
+* an ``import`` commit only creates records, each registered by the importing person
+  from its ledger; a ``chase`` commit only adds its day to open, overdue limits;
 * the new version passes validation (schema, workflow, the kind's rules);
 * a merge keeps every history entry of every side and invents no value of its own;
 * ``ids.yaml`` only ever gains number blocks, none overlapping another.
