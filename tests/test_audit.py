@@ -660,3 +660,17 @@ def test_a_provisional_date_is_checked_by_weekends_alone(cli, git, letter, due, 
             f"{sha} registers/letter/2026/LTR-2026-0002.yaml: "
             f"deadlines[1].due 改为 {due}，按流程应为 2026-10-19"
         ) in findings(result)
+
+
+def test_an_extension_longer_than_the_workflow_allows_is_found(cli, git, letter):
+    extend = ["do", ID, "extend", "--set", "extension_days=30", "--set",
+              "extension_reason=情况复杂", "--by", "qianmin", "--date", "2026-04-01"]  # fmt: skip
+    assert cli(*extend).exit_code == 0
+    sha = amend(git, letter, "extension_days: 30", "extension_days: 40", *QIANMIN)
+
+    lines = findings(cli("audit"))
+
+    assert (
+        f"{sha} {RELATIVE}: 按流程不能这样办理：延期办理最多 30 日，申请了 40 日"
+        in lines
+    )
