@@ -341,3 +341,336 @@ def test_hooks_install_keeps_someone_elses_hook(cli, register, one_line_error):
     assert again.exit_code == 0 and twice.exit_code == 0
     assert "officectl.cli.team hooks pre-commit" in hook.read_text(encoding="utf-8")
     assert os.access(hook, os.X_OK)
+
+
+# --- commits officectl makes for many records at once --------------------------------
+
+LEDGER_MAP = """\
+sheet: 来信台账
+header_row: 1
+date: 登记日期
+columns:
+  来信日期: received
+  姓名: petitioner.name
+  来信事由: title
+  主要内容: content
+status:
+  column: 办理状态
+  then:
+    已登记: []
+    已交办:
+      - action: assign
+        columns: {承办单位: unit}
+    已审批:
+      - action: assign
+        columns: {承办单位: unit}
+      - accept
+      - action: submit-opinion
+        constants: {opinion: 经核查，已整改。}
+      - check
+      - action: approve
+        by: qianmin
+    已转送:
+      - action: forward
+        constants: {forward_to: 市信访局, forward_by: 附转送单转送}
+"""
+LEDGER = """\
+来信日期,登记日期,姓名,来信事由,主要内容,办理状态,承办单位
+2026/3/2,2026/3/4,甲,反映问题一,内容一,,
+2026/3/3,2026/3/5,乙,反映问题二,内容二,已交办,donghu
+2026/3/4,2026/3/6,丙,反映问题三,内容三,已审批,collection
+2026/9/21,2026/9/22,丁,反映问题四,内容四,已转送,
+"""
+
+
+@pytest.fixture
+def imported(cli, git, register, tmp_path) -> str:
+    """Four letters imported from a ledger in one commit by 王丽; the commit's id."""
+    (tmp_path / "map.yaml").write_text(LEDGER_MAP, encoding="utf-8")
+    (tmp_path / "台账.csv").write_text(LEDGER, encoding="utf-8")
+    result = cli("import", "letter", str(tmp_path / "台账.csv"), "-m",
+                 str(tmp_path / "map.yaml"), "--by", "wangli")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert len(git("show", "--name-only", "--format=", "HEAD").split()) == 4
+    return sha_of(git)
+
+
+def amend(git, path: Path, old: str, new: str, *identity: str) -> str:
+    """Change a record in the last commit by hand, keeping its message and author."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    git(*(identity or WANGLI), "commit", "-q", "-a", "--amend", "-C", "HEAD")
+    return sha_of(git)
+
+
+def test_an_import_of_many_records_with_their_steps_audits_clean(cli, imported):
+    result = cli("audit")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+
+
+def test_an_import_that_creates_a_record_in_a_later_state_is_found(
+    cli, git, register, imported
+):
+    path = register / "registers/letter/2026/LTR-2026-0001.yaml"
+    sha = amend(git, path, "state: registered", "state: closed")
+
+    lines = findings(cli("audit"))
+
+    assert lines == [
+        f"{sha} registers/letter/2026/LTR-2026-0001.yaml:3: state: 状态为“已办结”，"
+        "按办理记录应为“已登记”：没有流程动作能解释这一状态"
+    ]
+
+
+def test_an_import_with_its_limits_moved_is_found(cli, git, register, imported):
+    path = register / "registers/letter/2026/LTR-2026-0003.yaml"
+    sha = amend(git, path, "due: 2026-04-07", "due: 2026-05-07")
+
+    lines = findings(cli("audit"))
+
+    assert lines == [
+        f"{sha} registers/letter/2026/LTR-2026-0003.yaml: "
+        "deadlines[4].due 改为 2026-05-07，按流程应为 2026-04-07"
+    ]
+
+
+def test_an_import_that_changes_a_record_already_there_is_found(
+    cli, git, letter, imported
+):
+    sha = amend(git, letter, "title: 反映物业收费问题", "title: 已改")
+
+    lines = findings(cli("audit"))
+
+    assert f"{sha} {RELATIVE}: 导入只能新建记录，这次却改动了已有的记录" in lines
+
+
+def test_an_import_by_someone_whose_post_may_not_register_is_found(
+    cli, git, register, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(engine, "_check_person", lambda *args: None)
+    (tmp_path / "map.yaml").write_text(LEDGER_MAP, encoding="utf-8")
+    (tmp_path / "台账.csv").write_text(LEDGER.split("2026/3/3")[0], encoding="utf-8")
+    result = cli("import", "letter", str(tmp_path / "台账.csv"), "-m",
+                 str(tmp_path / "map.yaml"), "--by", "qianmin")  # fmt: skip
+    assert result.exit_code == 0, result.output
+
+    lines = findings(cli("audit"))
+
+    assert lines == [
+        f"{sha_of(git)} registers/letter/2026/LTR-2026-0001.yaml: "
+        "history[0]: 来信登记（register）: 钱敏（qianmin）的岗位（分管局领导）不能来信登记；"
+        "须由信访管理岗、书记岗（文书）办理"
+    ]
+
+
+def test_a_step_passed_off_as_an_import_is_found(cli, git, letter):
+    assert cli(*ASSIGN).exit_code == 0
+    message = git("log", "-1", "--format=%B").replace(
+        "Action: assign", "Action: import"
+    )
+    git(*WANGLI, "commit", "-q", "--amend", "-m", message)
+
+    lines = findings(cli("audit"))
+
+    sha = sha_of(git)
+    assert f"{sha}: 导入提交没有写明台账（Officectl-Source）" in lines
+    assert f"{sha} {RELATIVE}: 导入只能新建记录，这次却改动了已有的记录" in lines
+
+
+QIANMIN = ["-c", "user.name=钱敏", "-c", "user.email=qianmin@jiangcheng-tax.example"]
+SECOND_LETTER = ["new", "letter", "--set", "received=2026-03-09", "--set",
+                 "petitioner.name=李四", "--set", "title=反映问题", "--set",
+                 "content=内容", "--by", "wangli", "--date", "2026-03-10"]  # fmt: skip
+
+
+@pytest.fixture
+def chased(cli, git, letter, tmp_path) -> str:
+    """Two letters whose handling limits ran out in March, chased on 1 April."""
+    assert cli(*SECOND_LETTER).exit_code == 0
+    slips = str(tmp_path / "催办单.html")
+    result = cli("chase", "--as-of", "2026-04-01", "--by", "wangli", "-o", slips)
+    assert result.exit_code == 0, result.output
+    assert len(git("show", "--name-only", "--format=", "HEAD").split()) == 2
+    return sha_of(git)
+
+
+def test_chases_of_many_records_audit_clean(cli, git, chased, tmp_path):
+    slips = str(tmp_path / "催办单.html")
+    assert (
+        cli("chase", "--as-of", "2026-04-08", "--by", "wangli", "-o", slips).exit_code
+        == 0
+    )
+    assert "2026-04-08" in git("show", "HEAD")
+
+    result = cli("audit")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+
+
+def test_a_chase_that_also_moves_a_due_date_or_the_state_is_found(
+    cli, git, letter, chased
+):
+    text = letter.read_text(encoding="utf-8")
+    moved = text.replace("due: 2026-05-06", "due: 2027-05-06")
+    letter.write_text(moved.replace("state: registered", "state: closed"), "utf-8")
+    git(*WANGLI, "commit", "-q", "-a", "--amend", "-C", "HEAD")
+
+    lines = findings(cli("audit"))
+
+    sha = sha_of(git)
+    assert lines == [
+        f"{sha} {RELATIVE}: deadlines[2].due 改为 2027-05-06，按流程应为 2026-05-06",
+        f"{sha} {RELATIVE}:3: state: 状态为“已办结”，按办理记录应为“已登记”："
+        "没有流程动作能解释这一状态",
+    ]
+
+
+def test_a_chase_of_a_limit_not_yet_overdue_is_found(cli, git, letter, chased):
+    text = letter.read_text(encoding="utf-8")
+    noted = text.replace("due: 2026-05-06\n", "due: 2026-05-06\n    chased:\n"
+                         "      - 2026-04-01\n")  # fmt: skip
+    letter.write_text(noted, "utf-8")
+    git(*WANGLI, "commit", "-q", "-a", "--amend", "-C", "HEAD")
+
+    lines = findings(cli("audit"))
+
+    assert lines == [
+        f"{sha_of(git)} {RELATIVE}: deadlines[2]: 时限 2026-05-06 在 2026-04-01 "
+        "尚未逾期，不能催办"
+    ]
+
+
+def test_a_chase_by_someone_whose_post_does_not_chase_is_found(cli, git, chased):
+    message = git("log", "-1", "--format=%B").replace("wangli", "qianmin")
+    git(*QIANMIN, "commit", "-q", "--amend", "--reset-author", "-m", message)
+
+    lines = findings(cli("audit"))
+
+    assert lines == [
+        f"{sha_of(git)}: 钱敏（qianmin） 不能催办；"
+        "须由书记岗（文书）、机要保密岗、办公室副主任、办公室主任、信访管理岗办理"
+    ]
+
+
+# --- a step that changes what the step would not --------------------------------------
+
+
+def test_a_step_that_also_moves_the_due_dates_is_found(cli, git, letter):
+    """A real step, committed by hand in officectl's own words, that also moves the
+    limits a year on: validate and the hook pass it; the replay does not."""
+    inform = ["do", ID, "inform", "--set", "informed=甲", "--by", "wangli"]
+    assert cli(*inform, "--date", "2026-03-20").exit_code == 0
+    text = letter.read_text(encoding="utf-8")
+    moved = text.replace("due: 2026-03-23", "due: 2027-03-23")
+    letter.write_text(moved.replace("due: 2026-05-06", "due: 2027-05-06"), "utf-8")
+    git(*WANGLI, "commit", "-q", "-a", "--amend", "-C", "HEAD")
+    assert cli("validate").exit_code == 0
+
+    lines = findings(cli("audit"))
+
+    sha = sha_of(git)
+    assert lines == [
+        f"{sha} {RELATIVE}: deadlines[1].due 改为 2027-03-23，按流程应为 2026-03-23",
+        f"{sha} {RELATIVE}: deadlines[2].due 改为 2027-05-06，按流程应为 2026-05-06",
+    ]
+
+
+def test_a_step_that_leaves_what_its_action_sets_is_found(cli, git, letter):
+    store = ["do", ID, "store", "--set", "store_reason=重复来信", "--by", "wangli"]
+    assert cli(*store, "--date", "2026-03-20").exit_code == 0
+    sha = amend(git, letter, "disposition: 存信", "disposition: 答复")
+
+    lines = findings(cli("audit"))
+
+    assert lines == [f"{sha} {RELATIVE}: disposition 改为 答复，按流程应为 存信"]
+
+
+def test_a_step_that_closes_a_limit_it_does_not_stop_is_found(cli, git, letter):
+    assert cli(*ASSIGN, "--date", "2026-03-20").exit_code == 0
+    sha = amend(
+        git, letter, "due: 2026-05-06\n", "due: 2026-05-06\n    done: 2026-03-20\n"
+    )
+
+    lines = findings(cli("audit"))
+
+    assert lines == [
+        f"{sha} {RELATIVE}: deadlines[2].done 为 2026-03-20，按流程不应有此项"
+    ]
+
+
+# --- dates counted before a year's notice came out -----------------------------------
+
+DECEMBER_LETTER = [
+    "new", "letter", "--set", "received=2026-12-21", "--set", "petitioner.name=李四",
+    "--set", "title=反映问题", "--set", "content=内容", "--by", "wangli",
+    "--date", "2026-12-21",
+]  # fmt: skip
+CALENDAR_2027 = """\
+years:
+  2027:
+    complete: true
+    holidays: [2027-01-01, 2027-01-11, 2027-02-19]
+    workdays: []
+"""
+
+
+def test_dates_counted_before_the_office_entered_the_year_audit_clean(
+    cli, git, register
+):
+    assert cli(*DECEMBER_LETTER).exit_code == 0
+    path = register / "registers/letter/2026/LTR-2026-0001.yaml"
+    assert "due: 2027-01-11\n    provisional: true" in path.read_text("utf-8")
+    (register / "calendar.yaml").write_text(CALENDAR_2027, encoding="utf-8")
+    git(*WANGLI, "commit", "-q", "-am", "录入 2027 年放假安排")
+    inform = ["do", "LTR-2026-0001", "inform", "--set", "informed=甲"]
+    assert cli(*inform, "--by", "wangli", "--date", "2027-01-05").exit_code == 0
+
+    result = cli("audit")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("due, clean", [("2026-10-12", True), ("2026-10-13", False)])
+def test_a_provisional_date_is_checked_by_weekends_alone(cli, git, letter, due, clean):
+    """2026's notice moved 国庆 into the handling limit of a letter received on 21
+    September; counted before the notice, 15 working days ended on 12 October."""
+    late = ["new", "letter", "--set", "received=2026-09-21", "--set",
+            "petitioner.name=李四", "--set", "title=反映问题", "--set", "content=内容",
+            "--by", "wangli", "--date", "2026-09-22"]  # fmt: skip
+    assert cli(*late).exit_code == 0
+    path = letter.parent / "LTR-2026-0002.yaml"
+    text = path.read_text(encoding="utf-8")
+    for old in ("due: 2026-09-24\n", "due: 2026-11-20\n"):
+        text = text.replace(old, f"{old}    provisional: true\n")
+    path.write_text(text, encoding="utf-8")
+    sha = amend(git, path, "due: 2026-10-19\n", f"due: {due}\n    provisional: true\n")
+
+    result = cli("audit")
+
+    if clean:
+        assert result.exit_code == 0, result.output
+        assert result.stdout == ""
+    else:
+        assert (
+            f"{sha} registers/letter/2026/LTR-2026-0002.yaml: "
+            f"deadlines[1].due 改为 {due}，按流程应为 2026-10-19"
+        ) in findings(result)
+
+
+def test_an_extension_longer_than_the_workflow_allows_is_found(cli, git, letter):
+    extend = ["do", ID, "extend", "--set", "extension_days=30", "--set",
+              "extension_reason=情况复杂", "--by", "qianmin", "--date", "2026-04-01"]  # fmt: skip
+    assert cli(*extend).exit_code == 0
+    sha = amend(git, letter, "extension_days: 30", "extension_days: 40", *QIANMIN)
+
+    lines = findings(cli("audit"))
+
+    assert (
+        f"{sha} {RELATIVE}: 按流程不能这样办理：延期办理最多 30 日，申请了 40 日"
+        in lines
+    )

@@ -12,6 +12,11 @@ changed, compares the version before with the version after:
 * the history reads as a walk through the kind's workflow, each step taken from a
   state it may be taken from, and the record's ``state`` is where the walk ends: a state
   no workflow action explains is found here;
+* the step, replayed on the version before with the engine, gives the version after:
+  the fields the action sets, the handler it records, every time limit it opens,
+  closes or extends (counted with ``calendar.yaml`` as it stood at that commit);
+* an ``import`` commit only creates records, each registered by the importing person
+  from its ledger; a ``chase`` commit only adds its day to open, overdue limits;
 * the new version passes validation (schema, workflow, the kind's rules);
 * a merge keeps every history entry of every side and invents no value of its own;
 * ``ids.yaml`` only ever gains number blocks, none overlapping another.
@@ -25,6 +30,7 @@ so the cost is a parse and a validation per changed file, whatever the register'
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -38,18 +44,21 @@ from pathlib import Path
 from typing import Any
 
 from officectl import gitstore, ids, yamlio
-from officectl.engine import post_refusal
-from officectl.errors import BadInput, RegisterError
+from officectl.engine import CHASE_ACTION, CHASERS, RESERVED, post_refusal
+from officectl.errors import BadInput, OfficeError, RegisterError
 from officectl.register import (
+    POSTS,
     SETTINGS,
     Person,
     Register,
     Settings,
     parse_settings,
 )
+from officectl.workdays import CalendarFileError, OfficeCalendar
 from officectl.workflow import Kind
 
 RECORD_PATH = re.compile(r"^registers/[^/]+/\d{4}/[^/]+\.yaml$")
+CALENDAR = "calendar.yaml"
 GOOD_SIGNATURES = {"G", "U"}
 SIGNATURES = {
     "N": "提交没有签名",
@@ -245,6 +254,7 @@ def audit(
         replay = _Replay(register, blobs, require_signed)
         if since:
             replay.read_roster(f"{since}:{SETTINGS}")
+            replay.read_calendar(f"{since}:{CALENDAR}")
         steps = gitstore.walk(root, revisions, signatures=require_signed)
         while batch := list(islice(steps, BATCH)):
             wanted = _new_versions(batch, replay.versions)
@@ -319,6 +329,7 @@ class _Replay:
         self.signed = signed
         self.versions = Versions(register, blobs)
         self.roster: Settings | None = None
+        self.calendar = OfficeCalendar(source=CALENDAR)  # as it stood at the commit
 
     def read_roster(self, name: str) -> str:
         raw = self.blobs.get(name)
@@ -329,6 +340,18 @@ class _Replay:
             self.roster = parse_settings(data, SETTINGS)
         except (UnicodeDecodeError, BadInput) as err:
             return f"名册无法读取，之后的提交按此前的名册审计：{err}"
+        return ""
+
+    def read_calendar(self, name: str) -> str:
+        raw = self.blobs.get(name)
+        if raw is None:
+            self.calendar = OfficeCalendar(source=CALENDAR)
+            return ""
+        try:
+            text = raw.decode("utf-8")
+            self.calendar = OfficeCalendar.from_text(text, Path(CALENDAR))
+        except (UnicodeDecodeError, CalendarFileError) as err:
+            return f"日历无法读取，之后的提交按此前的日历审计：{err}"
         return ""
 
     def commit(self, step: gitstore.Step) -> Iterator[AuditFinding]:
@@ -347,41 +370,58 @@ class _Replay:
             problem = self.read_roster(paths[SETTINGS].new)
             if problem:
                 yield AuditFinding(step.sha, SETTINGS, problem)
+        if CALENDAR in paths:
+            problem = self.read_calendar(paths[CALENDAR].new)
+            if problem:
+                yield AuditFinding(step.sha, CALENDAR, problem)
 
     # --- one step --------------------------------------------------------------------
 
     def _step(
         self, step: gitstore.Step, changes: list[gitstore.Change]
     ) -> Iterator[Any]:
+        from officectl.sheets import IMPORT_ACTION
+
         action_name = step.trailers.get(gitstore.TRAILER_ACTION, "")
         person_id = step.trailers.get(gitstore.TRAILER_PERSON, "")
-        author = self._author(step)
         if not action_name:
+            author = self._author(step)
             if author:
                 yield AuditFinding(step.sha, "", author)
             for change in changes:
                 yield AuditFinding(step.sha, change.path, _hand_edit(change))
                 yield from self._new_problems(step, change)
             return
-        person = self.roster.people.get(person_id) if self.roster else None
+        if action_name == IMPORT_ACTION:
+            yield from self._import(step, changes)
+            return
+        if action_name == CHASE_ACTION and self._history_kept(changes):
+            yield from self._chase(step, changes)
+            return
+        person, problem = self._acting(step, person_id)
         if len(changes) > 1:
             yield AuditFinding(
                 step.sha, "", f"一次办理改动了 {len(changes)} 条记录，应只有一条"
             )
-        if person is None:
-            yield AuditFinding(
-                step.sha, "", f"办理人 {person_id or '（未写明）'} 不在名册中"
-            )
-        elif author:
-            yield AuditFinding(step.sha, "", author)
-        elif _email(person).lower() != step.email.lower() or person.name != step.author:
-            yield AuditFinding(
-                step.sha,
-                "",
-                f"提交作者 {step.author} <{step.email}> 不是办理人 {person.label()}",
-            )
+        if problem:
+            yield AuditFinding(step.sha, "", problem)
         for change in changes:
             yield from self._record_step(step, change, action_name, person_id, person)
+
+    def _acting(self, step: gitstore.Step, person_id: str) -> tuple[Person | None, str]:
+        """The roster person a commit names, and why it may not stand for them."""
+        person = self.roster.people.get(person_id) if self.roster else None
+        if person is None:
+            return None, f"办理人 {person_id or '（未写明）'} 不在名册中"
+        author = self._author(step)
+        if author:
+            return person, author
+        if _email(person).lower() != step.email.lower() or person.name != step.author:
+            return (
+                person,
+                f"提交作者 {step.author} <{step.email}> 不是办理人 {person.label()}",
+            )
+        return person, ""
 
     def _record_step(
         self,
@@ -439,7 +479,147 @@ class _Replay:
             refusal = post_refusal(self.roster, action, person)
             if refusal:
                 yield AuditFinding(step.sha, path, refusal)
+        if kind is not None and action is not None and not removed and len(added) == 1:
+            for message in self._replayed(kind, old or None, data, added):
+                yield AuditFinding(step.sha, path, message)
         yield from self._new_problems(step, change)
+
+    def _replayed(
+        self, kind: Kind, before: dict[str, Any] | None, after: Any, steps: list[Any]
+    ) -> list[str]:
+        """Where a commit's record differs from what the engine makes of its steps.
+
+        A due date counted while a year's notice was not out is kept as it was
+        counted: such a provisional date is checked against the calendar without
+        that notice.
+        """
+        found = _replay_problems(self.calendar, kind, before, after, steps)
+        if not found or not _provisional(after):
+            return found
+        years = {moment.year for moment in map(_moment, steps) if moment}
+        for year in sorted(years | {year + 1 for year in years}):
+            calendar = self.calendar.unpublished_from(year)
+            if not _replay_problems(calendar, kind, before, after, steps):
+                return []
+        return found
+
+    # --- an import, a chase ------------------------------------------------------------
+
+    def _import(
+        self, step: gitstore.Step, changes: list[gitstore.Change]
+    ) -> Iterator[AuditFinding]:
+        """``officectl import``: new records only, each a walk of real steps from
+        the ledger, registered by the importing person, in one commit."""
+        from officectl.sheets import TRAILER_SOURCE
+
+        person_id = step.trailers.get(gitstore.TRAILER_PERSON, "")
+        _, problem = self._acting(step, person_id)
+        if problem:
+            yield AuditFinding(step.sha, "", problem)
+        source = step.trailers.get(TRAILER_SOURCE, "")
+        if not source:
+            yield AuditFinding(
+                step.sha, "", f"导入提交没有写明台账（{TRAILER_SOURCE}）"
+            )
+        for change in changes:
+            if change.new == gitstore.ABSENT:
+                yield AuditFinding(step.sha, change.path, _hand_edit(change))
+                continue
+            if change.old != gitstore.ABSENT:
+                yield AuditFinding(
+                    step.sha, change.path, "导入只能新建记录，这次却改动了已有的记录"
+                )
+            yield from self._imported(step, change, person_id, source)
+            yield from self._new_problems(step, change)
+
+    def _imported(
+        self, step: gitstore.Step, change: gitstore.Change, importer: str, source: str
+    ) -> Iterator[AuditFinding]:
+        after = self.versions.get(change.new, change.path)
+        data = after.data if after is not None else None
+        kind = self.register.kinds.get(str(data.get("kind"))) if data else None
+        history = data.get("history") if isinstance(data, dict) else None
+        if kind is None or not isinstance(history, list) or not history:
+            return  # validation says what is wrong with it
+        for index, entry in enumerate(history):
+            if not isinstance(entry, dict):
+                continue  # the walk through the workflow says so
+            action = kind.actions.get(str(entry.get("action")))
+            if action is None:
+                continue
+            for message in self._imported_step(index, entry, action, importer, source):
+                yield AuditFinding(step.sha, change.path, message)
+        for message in self._replayed(kind, None, data, history):
+            yield AuditFinding(step.sha, change.path, message)
+
+    def _imported_step(
+        self, index: int, entry: dict[str, Any], action: Any, importer: str, source: str
+    ) -> Iterator[str]:
+        named = f"history[{index}]: {action.label}（{action.name}）"
+        by = str(entry.get("by") or "")
+        if index == 0 and by != importer:
+            yield f"{named}应由导入人 {importer or '（未写明）'} 登记，记录的却是 {by}"
+        person = self.roster.people.get(by) if self.roster else None
+        if person is None:
+            yield f"{named}: 办理人 {by or '（未写明）'} 不在名册中"
+        elif self.roster is not None:
+            refusal = post_refusal(self.roster, action, person)
+            if refusal:
+                yield f"{named}: {refusal}"
+        if not str(entry.get("note") or "").startswith(f"导入自 {source} 第"):
+            yield f"{named}没有注明导入自 {source or '哪一台账'}：不是这次导入办理的"
+
+    def _posts(self, person: Person) -> set[str]:
+        return set(self.roster.posts_of(person)) if self.roster is not None else set()
+
+    def _history_kept(self, changes: list[gitstore.Change]) -> bool:
+        """Whether no record gains or loses a step: a chase commit, not a step."""
+        for change in changes:
+            before = self.versions.get(change.old, change.path)
+            after = self.versions.get(change.new, change.path)
+            if before is None or after is None:
+                continue
+            if history_change(before.data, after.data) != ([], 0):
+                return False
+        return True
+
+    def _chase(
+        self, step: gitstore.Step, changes: list[gitstore.Change]
+    ) -> Iterator[AuditFinding]:
+        """``officectl chase``: one commit notes the day on every overdue limit it
+        chased, by a person whose post chases, and changes nothing else."""
+        person_id = step.trailers.get(gitstore.TRAILER_PERSON, "")
+        person, problem = self._acting(step, person_id)
+        if problem:
+            yield AuditFinding(step.sha, "", problem)
+        elif person is not None and not self._posts(person) & CHASERS:
+            wanted = "、".join(POSTS[post] for post in sorted(CHASERS))
+            yield AuditFinding(
+                step.sha, "", f"{person.label()} 不能催办；须由{wanted}办理"
+            )
+        said = step.trailers.get(gitstore.TRAILER_RECORD, "")
+        chased = {_record_id(change.path) for change in changes}
+        if set(filter(None, said.split(","))) != chased:
+            yield AuditFinding(
+                step.sha,
+                "",
+                f"提交记的催办记录是 {said or '（未写明）'}，"
+                f"改动的却是 {','.join(sorted(chased))}",
+            )
+        days: set[Any] = set()
+        for change in changes:
+            before = self.versions.get(change.old, change.path)
+            after = self.versions.get(change.new, change.path)
+            if before is None or after is None:
+                message = "催办只在已有记录上记下日期，不新建也不删除记录"
+                yield AuditFinding(step.sha, change.path, message)
+            elif isinstance(before.data, dict) and isinstance(after.data, dict):
+                for message in _chase_problems(before.data, after.data, days):
+                    yield AuditFinding(step.sha, change.path, message)
+            yield from self._new_problems(step, change)
+        if len(days) > 1:
+            listed = "、".join(str(day) for day in sorted(days))
+            yield AuditFinding(step.sha, "", f"一次催办记了不同的日期：{listed}")
 
     def _entry(
         self, step: gitstore.Step, path: str, entry: Any, action: str, person: str
@@ -528,6 +708,191 @@ class _Replay:
             texts.append(raw.decode("utf-8", "replace") if raw is not None else None)
         for message in ids.check_change(texts[0], texts[1]):
             yield AuditFinding(step.sha, ids.LEASES, message)
+
+
+# --- a step replayed ----------------------------------------------------------------
+
+# What the audit compares after a replay; the state and the history are checked as a
+# walk through the workflow (check_chain), the id and kind on their own.
+NOT_REPLAYED = ("id", "kind", "state", "history")
+
+
+def _replay_problems(
+    calendar: OfficeCalendar,
+    kind: Kind,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+    steps: list[Any],
+) -> list[str]:
+    try:
+        expected = replay(calendar, kind, before, after, steps)
+    except OfficeError as err:
+        return [f"按流程不能这样办理：{err}"]
+    if expected is None:
+        return []
+    return list(differences(expected, after, skip=NOT_REPLAYED))
+
+
+def replay(
+    calendar: OfficeCalendar,
+    kind: Kind,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+    steps: list[Any],
+) -> dict[str, Any] | None:
+    """The record the engine makes of ``before`` by ``steps`` (history entries).
+
+    The fields a person sets on a step are not in the history, so they are taken as
+    ``after`` has them; what the engine itself writes is worked out again: the fields
+    an action sets, the person it records as handler, and every time limit opened,
+    closed or extended, counted by ``calendar``. The fields of the last step are
+    checked: a later step of an import may set again what an earlier one set. None
+    when a step cannot be replayed at all (an unknown action, a moment that is not
+    one); the walk through the workflow and validation report those.
+    """
+    from officectl.engine import replay_limits
+
+    expected = {key: value for key, value in after.items() if key not in RESERVED}
+    old = before or {}
+    expected["deadlines"] = [
+        yamlio.new_map(dict(entry)) if isinstance(entry, dict) else entry
+        for entry in old.get("deadlines") or []
+    ]
+    state = str(old.get("state") or "")
+    for index, entry in enumerate(steps):
+        named = entry.get("action") if isinstance(entry, dict) else None
+        action = kind.actions.get(str(named))
+        when = _moment(entry)
+        if action is None or when is None:
+            return None
+        if index == len(steps) - 1:
+            expected.update(action.sets)
+            if action.sets_person:
+                expected[action.sets_person] = entry.get("by")
+        state = action.target or state
+        try:
+            replay_limits(calendar, kind, action, expected, when, state)
+        except (TypeError, ValueError, KeyError, AttributeError):
+            return None  # a field the limits need is malformed: validation says so
+    return expected
+
+
+def differences(
+    expected: Any, actual: Any, path: str = "", skip: tuple[str, ...] = ()
+) -> Iterator[str]:
+    """Each field where ``actual`` is not ``expected``, as a person reads it."""
+    if _same(expected, actual):
+        return
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        for key in [*expected, *(k for k in actual if k not in expected)]:
+            if key in skip:
+                continue
+            where = f"{path}.{key}" if path else str(key)
+            if key not in actual:
+                yield f"{where} 被删去，按流程应为 {_shown(expected[key])}"
+            elif key not in expected:
+                yield f"{where} 为 {_shown(actual[key])}，按流程不应有此项"
+            else:
+                yield from differences(expected[key], actual[key], where)
+        return
+    if isinstance(expected, list) and isinstance(actual, list):
+        for index in range(max(len(expected), len(actual))):
+            where = f"{path}[{index}]"
+            if index >= len(actual):
+                yield f"{where} 被删去，按流程应为 {_shown(expected[index])}"
+            elif index >= len(expected):
+                yield f"{where} 为 {_shown(actual[index])}，按流程不应有此项"
+            else:
+                yield from differences(expected[index], actual[index], where)
+        return
+    yield f"{path} 改为 {_shown(actual)}，按流程应为 {_shown(expected)}"
+
+
+def _same(expected: Any, actual: Any) -> bool:
+    """Equal, and of the same type all the way down (``1`` is not ``true``)."""
+    if isinstance(expected, dict):
+        return (
+            isinstance(actual, dict)
+            and expected.keys() == actual.keys()
+            and all(_same(value, actual[key]) for key, value in expected.items())
+        )
+    if isinstance(expected, list):
+        return (
+            isinstance(actual, list)
+            and len(expected) == len(actual)
+            and all(_same(a, b) for a, b in zip(expected, actual, strict=True))
+        )
+    return type(expected) is type(actual) and expected == actual
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "（空）"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return json.dumps(yamlio.to_json(value), ensure_ascii=False, default=str)
+
+
+def _moment(entry: Any) -> dt.datetime | None:
+    """When a history entry's step was taken."""
+    value = entry.get("at") if isinstance(entry, dict) else None
+    if isinstance(value, dt.datetime):
+        return value
+    try:
+        return dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _provisional(data: Any) -> bool:
+    return any(
+        isinstance(entry, dict) and entry.get("provisional") is True
+        for entry in data.get("deadlines") or []
+    )
+
+
+def _chase_problems(
+    before: dict[str, Any], after: dict[str, Any], days: set[Any]
+) -> Iterator[str]:
+    """What a chase changed besides noting its day on the limits it chased."""
+    expected = dict(before)
+    expected["deadlines"] = []
+    listed = after.get("deadlines")
+    news: list[Any] = listed if isinstance(listed, list) else []
+    for index, entry in enumerate(before.get("deadlines") or []):
+        new = news[index] if index < len(news) else None
+        old_days = list(entry.get("chased") or []) if isinstance(entry, dict) else []
+        new_days = new.get("chased") if isinstance(new, dict) else None
+        added = [day for day in new_days or [] if day not in old_days]
+        if not added or not isinstance(entry, dict):
+            expected["deadlines"].append(entry)
+            continue
+        days.update(added)
+        day = added[0]
+        if "done" in entry:
+            yield f"deadlines[{index}]: 时限已经结束（{_shown(entry['done'])}），不能催办"
+        elif not _overdue_on(entry.get("due"), day):
+            yield f"deadlines[{index}]: 时限 {_shown(entry.get('due'))} 在 {day} 尚未逾期，不能催办"
+        expected["deadlines"].append({**entry, "chased": [*old_days, day]})
+    yield from differences(expected, after, skip=("state",))
+
+
+def _overdue_on(due: Any, day: Any) -> bool:
+    if not isinstance(day, dt.date):
+        return False
+    if isinstance(due, str):
+        try:
+            due = dt.datetime.fromisoformat(due).date()
+        except ValueError:
+            return False
+        return due <= day  # a limit in hours may be late on the day it falls due
+    return isinstance(due, dt.date) and due < day
+
+
+def _record_id(path: str) -> str:
+    return path.rsplit("/", 1)[-1].removesuffix(".yaml")
 
 
 def _hand_edit(change: gitstore.Change) -> str:

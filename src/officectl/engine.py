@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from officectl import gitstore, yamlio
 from officectl.errors import BadInput, Refused
@@ -480,6 +480,22 @@ def _update_limits(
         _extend(register, kind, action, tree, deadlines)
 
 
+class _Counted(NamedTuple):
+    calendar: Any  # all the limit arithmetic asks of a register
+
+
+def replay_limits(
+    calendar: Any, kind: Kind, action: Action, tree: Any, when: dt.datetime, state: str
+) -> None:
+    """What a step does to ``tree``'s time limits, counted by ``calendar``.
+
+    The audit replays a past step with the calendar as it stood at that commit; the
+    entries in ``tree["deadlines"]`` must be editable mappings (``yamlio.new_map``).
+    """
+    counted = cast(Register, _Counted(calendar))
+    _update_limits(counted, kind, action, tree, when, state)
+
+
 def _open(register: Register, limit: Limit, tree: Any, when: dt.datetime) -> Any:
     """A new running limit, or None for a limit whose date nobody has set."""
     start: Any = when if limit.unit == "hours" else when.date()
@@ -739,6 +755,7 @@ def _tail(node: Any) -> str | None:
 
 # --- chasing ------------------------------------------------------------------------
 
+CHASE_ACTION = "chase"  # the Officectl-Action of a chase commit
 CHASERS = {
     "director",
     "deputy-director",
@@ -769,7 +786,7 @@ def record_chase(
     message = f"催办 {ids} ({step.person.name})"
     trailers = {
         gitstore.TRAILER_RECORD: ",".join(sorted(overdue)),
-        gitstore.TRAILER_ACTION: "chase",
+        gitstore.TRAILER_ACTION: CHASE_ACTION,
         gitstore.TRAILER_PERSON: step.person.id,
     }
     return commit_changes(register, changes, message, step, trailers)

@@ -196,8 +196,19 @@ class OfficeCalendar:
             wanted = f"无法读取为 UTF-8 文本（{exc}）"
             raise CalendarFileError(path, wanted) from exc
 
+        return cls.from_text(text, path)
+
+    @classmethod
+    def from_text(cls, text: str, path: pathlib.Path) -> OfficeCalendar:
+        """A calendar from a ``calendar.yaml``'s text (as git holds it at a commit)."""
         holidays, workdays, complete = _parse_calendar_file(path, text)
         return cls(holidays, workdays, complete, source=str(path))
+
+    def unpublished_from(self, year: int) -> OfficeCalendar:
+        """This calendar as it stood before ``year``'s notice: from ``year`` on only
+        weekends and the office's own entries are days off, and every answer there is
+        provisional. How officectl counted a date that a later notice has changed."""
+        return _Unpublished(self, year)
 
     def is_workday(self, day: datetime.date) -> bool:
         """Whether ``day`` is a working day; every year gets an answer."""
@@ -363,6 +374,27 @@ class OfficeCalendar:
                 self.provisional_years.add(year)
                 provisional = True
         return provisional
+
+
+class _Unpublished(OfficeCalendar):
+    """A calendar that knows no notice from a given year on (see ``unpublished_from``)."""
+
+    def __init__(self, calendar: OfficeCalendar, year: int) -> None:
+        super().__init__(
+            calendar._holidays,
+            calendar._workdays,
+            [y for y in calendar._complete_years if y < year],
+            calendar.source,
+        )
+        self._package_years = range(
+            self._package_years.start, max(self._package_years.start, year)
+        )
+        self._year = year
+
+    def _is_workday(self, day: datetime.date) -> bool:
+        if day.year < self._year or day in self._workdays or day in self._holidays:
+            return super()._is_workday(day)
+        return day.weekday() < 5
 
 
 def _check_not_negative(n: int) -> None:
