@@ -13,6 +13,7 @@ from officectl.cli.common import (
     check_may_read,
     emit,
     format_option,
+    open_for_writing,
     open_register,
     parse_date,
     set_option,
@@ -104,7 +105,7 @@ def new(
     """
     from officectl.engine import create
 
-    register = open_register(ctx)
+    register = open_for_writing(ctx)
     fields = _fields(register, kind, assignments, file)
     outcome = create(register, kind, _step(register, by, date, note, "", fields))
     click.echo(outcome.record_id)
@@ -135,7 +136,7 @@ def do(
     """
     from officectl.engine import take
 
-    register = open_register(ctx)
+    register = open_for_writing(ctx)
     kind = register.kind_of_id(record_id)
     register.existing_path(record_id)
     fields = _fields(register, kind.name, assignments, None)
