@@ -604,16 +604,18 @@ def test_a_step_that_closes_a_limit_it_does_not_stop_is_found(cli, git, letter):
 
 # --- dates counted before a year's notice came out -----------------------------------
 
-DECEMBER_LETTER = [
-    "new", "letter", "--set", "received=2026-12-21", "--set", "petitioner.name=李四",
+# Received on 30 November 2026: its 60-day limit ends on 29 January 2027, counted
+# before 2027's notice (weekends only, provisional).
+LATE_LETTER = [
+    "new", "letter", "--set", "received=2026-11-30", "--set", "petitioner.name=李四",
     "--set", "title=反映问题", "--set", "content=内容", "--by", "wangli",
-    "--date", "2026-12-21",
+    "--date", "2026-11-30",
 ]  # fmt: skip
 CALENDAR_2027 = """\
 years:
   2027:
     complete: true
-    holidays: [2027-01-01, 2027-01-11, 2027-02-19]
+    holidays: [2027-01-01, 2027-01-29, 2027-02-19]
     workdays: []
 """
 
@@ -621,13 +623,14 @@ years:
 def test_dates_counted_before_the_office_entered_the_year_audit_clean(
     cli, git, register
 ):
-    assert cli(*DECEMBER_LETTER).exit_code == 0
+    assert cli(*LATE_LETTER).exit_code == 0
     path = register / "registers/letter/2026/LTR-2026-0001.yaml"
-    assert "due: 2027-01-11\n    provisional: true" in path.read_text("utf-8")
+    assert "due: 2027-01-29\n    provisional: true" in path.read_text("utf-8")
     (register / "calendar.yaml").write_text(CALENDAR_2027, encoding="utf-8")
     git(*WANGLI, "commit", "-q", "-am", "录入 2027 年放假安排")
     inform = ["do", "LTR-2026-0001", "inform", "--set", "informed=甲"]
-    assert cli(*inform, "--by", "wangli", "--date", "2027-01-05").exit_code == 0
+    result = cli(*inform, "--by", "wangli", "--date", "2026-12-01")
+    assert result.exit_code == 0, result.output
 
     result = cli("audit")
 

@@ -164,11 +164,15 @@ def test_the_hook_refuses_a_step_by_nobody_or_by_the_wrong_post(
 # --- the same id twice ------------------------------------------------------------------
 
 
-def test_a_roster_id_given_twice_is_refused_by_every_command(cli, register, letter):
+def test_a_roster_id_given_twice_is_refused_by_every_command(
+    cli, register, letter, git
+):
     settings = register / "officectl.yaml"
     text = settings.read_text(encoding="utf-8")
     twice = "  - id: wangli\n    name: 王丽\n    posts: [clerk]\n"
     settings.write_text(text.replace("people:\n", f"people:\n{twice}"), "utf-8")
+    git("-c", "user.name=管理员", "-c", "user.email=admin@example.invalid",
+        "commit", "-q", "-am", "名册")  # fmt: skip
     lines = settings.read_text(encoding="utf-8").splitlines()
     second = [n for n, line in enumerate(lines, 1) if line == "  - id: wangli"][1]
 

@@ -260,6 +260,13 @@ def office(tmp_path: Path) -> Register:
     return Register(root)
 
 
+def commit_roster(register: Register) -> None:
+    """Commit ``officectl.yaml``: a step is refused while the roster is uncommitted."""
+    git = ["git", "-C", str(register.root), "-c", "user.name=t", "-c", "user.email=t@x"]
+    subprocess.run([*git, "add", "officectl.yaml"], check=True)
+    subprocess.run([*git, "commit", "-qm", "名册"], check=True)
+
+
 def write_record(register: Register, text: str) -> dict[str, Any]:
     """Write a record file where it belongs and load it as the CLI would."""
     record_id = yamlio.loads(text)[0]["id"]
@@ -591,6 +598,7 @@ def test_visit_workflow_file_parses_with_its_limits():
 def test_joint_handling_needs_the_leader_in_charge(office):
     """The engine takes a visit through joint handling to filing (备案)."""
     settings = office.settings
+    commit_roster(office)
     zone = ZoneInfo("Asia/Shanghai")
 
     def step(person: str, day: int, **fields: Any) -> engine.StepInput:

@@ -13,8 +13,8 @@ RELATIVE = "registers/letter/2026/LTR-2026-0001.yaml"
 # Each step of a letter's life, the exact commit subject it leaves, and who acts.
 STEPS = [
     (
-        ["do", ID, "assign", "--set", "unit=donghu", "--by", "wangli"],
-        "LTR-2026-0001 assign: 交办 江城市东湖区税务局 (王丽)",
+        ["do", ID, "assign", "--set", "unit=collection", "--by", "wangli"],
+        "LTR-2026-0001 assign: 交办 征管和科技发展处 (王丽)",
         ("王丽", "wangli"),
     ),
     (

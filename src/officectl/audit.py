@@ -476,7 +476,7 @@ class _Replay:
                 step.sha, path, f"{kind.label}流程中没有动作 {action_name}"
             )
         elif action is not None and person is not None and self.roster is not None:
-            refusal = post_refusal(self.roster, action, person)
+            refusal = post_refusal(self.roster, action, person, old or data)
             if refusal:
                 yield AuditFinding(step.sha, path, refusal)
         if kind is not None and action is not None and not removed and len(added) == 1:

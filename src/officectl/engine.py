@@ -18,8 +18,17 @@ from typing import Any, NamedTuple, cast
 from officectl import gitstore, yamlio
 from officectl.errors import BadInput, Refused
 from officectl.kinds import rules_of
-from officectl.register import ID_PATTERN, POSTS, RECORDS, Person, Register, Settings
-from officectl.schemas import Finding, SchemaSet
+from officectl.register import (
+    ID_PATTERN,
+    POSTS,
+    RECORDS,
+    RULES,
+    UNIT_POSTS,
+    Person,
+    Register,
+    Settings,
+)
+from officectl.schemas import Finding, SchemaSet, first_refused
 from officectl.workflow import Action, Kind, Limit
 
 RESERVED = {"id", "kind", "state", "history", "deadlines"}
@@ -84,6 +93,7 @@ def create(
 
     tree = yamlio.new_map()
     _apply_fields(register, kind, tree, step.fields)
+    _check_person(register, action, step.person, tree)
     year = _year_of(tree.get(kind.year_field), step.when)
     record_id = (allocate or register.next_id)(kind, year)
     tree.insert(0, "id", record_id)
@@ -126,7 +136,7 @@ def take(
         raise BadInput(_not_allowed(kind, state, action_name, record_id))
     if action.create or state not in action.sources:
         raise Refused(_not_allowed(kind, state, action_name, record_id))
-    _check_person(register, action, step.person)
+    _check_person(register, action, step.person, tree)
     _apply_fields(register, kind, tree, step.fields)
     return _finish(register, kind, action, tree, step, text, batch, dry_run)
 
@@ -145,6 +155,9 @@ def _finish(
     record_id = str(tree["id"])
     before = str(tree.get("state") or "")
     after = action.target or before
+    _check_dates(register, kind, tree, step)
+    _check_characters(register, kind, "history.note", step.note)
+    _check_characters(register, kind, "history.on_behalf_of", step.on_behalf_of)
     _require(kind, action, tree)
     for key, value in action.sets.items():
         yamlio.set_field(tree, key, value, before="deadlines")
@@ -163,7 +176,11 @@ def _finish(
     if dry_run:
         return Outcome(record_id, path, "", after, text, tuple(findings))
     if findings:
-        raise BadInput("；".join(str(f) for f in findings))
+        # A new record's file was never written: name the fields, not its lines
+        # (but the line of a --file the value came from).
+        unwritten = register.relative(path) if previous is None else None
+        said = [f.message if f.file == unwritten else str(f) for f in findings]
+        raise BadInput("；".join(said))
     message = _message(register, kind, action, tree, step)
     if batch is not None:
         _atomic_write(path, text, durable=False)
@@ -226,20 +243,106 @@ def _not_allowed(kind: Kind, state: str, name: str, record_id: str) -> str:
     )
 
 
-def _check_person(register: Register, action: Action, person: Person) -> None:
-    refusal = post_refusal(register.settings, action, person)
+def _check_person(
+    register: Register, action: Action, person: Person, record: Any = None
+) -> None:
+    refusal = post_refusal(register.settings, action, person, record)
     if refusal:
         raise Refused(refusal)
 
 
-def post_refusal(settings: Settings, action: Action, person: Person) -> str:
-    """Why ``person`` may not take ``action`` under ``settings``' roster; "" if they may."""
+def post_refusal(
+    settings: Settings,
+    action: Action,
+    person: Person,
+    record: Mapping[str, Any] | None = None,
+) -> str:
+    """Why ``person`` may not take ``action`` under ``settings``' roster; "" if they may.
+
+    With ``record`` (as it stands before the step), a unit-bound post counts only for
+    the unit the record's ``action.unit_field`` names.
+    """
+    unit = None
+    if record is not None and action.unit_field:
+        unit = str(_get(record, action.unit_field) or "")
     held = settings.posts_of(person)
-    if held & set(action.posts):
+    usable = held if unit is None else settings.posts_in(person, unit)
+    if usable & set(action.posts):
         return ""
-    wanted = "、".join(POSTS.get(post, post) for post in action.posts)
+    wanted = "、".join(_post_in(settings, post, unit) for post in action.posts)
+    other = sorted((held - usable) & set(action.posts))
+    if other:
+        units = dict.fromkeys(u for p in other for u in settings.units_of(person, p))
+        where = "、".join(_unit_name(settings, u) for u in units)
+        return (
+            f"{person.label()}是{where}的{'、'.join(POSTS[p] for p in other)}，"
+            f"不能为{_unit_name(settings, unit)}承办的记录办理“{action.label}”；"
+            f"须由{wanted}办理"
+        )
     mine = "、".join(POSTS.get(post, post) for post in sorted(held)) or "无岗位"
     return f"{person.label()}的岗位（{mine}）不能{action.label}；须由{wanted}办理"
+
+
+def _post_in(settings: Settings, post: str, unit: str | None) -> str:
+    """A post as who holds it for this record: 法制处的处室负责人."""
+    name = POSTS.get(post, post)
+    if unit is None or post not in UNIT_POSTS:
+        return name
+    return f"{_unit_name(settings, unit)}的{name}"
+
+
+def _unit_name(settings: Settings, unit: str | None) -> str:
+    if not unit:
+        return "承办单位（尚未指定）"
+    return settings.units[unit].name if unit in settings.units else unit
+
+
+def _check_dates(register: Register, kind: Kind, tree: Any, step: StepInput) -> None:
+    """A step happens today or before, never before the record's last step; what it
+    records as already happened (来信日期) happened by the day of the step."""
+    day = _local(register, step.when).date()
+    _not_in_future(register, "办理日期（--date）", day)
+    history = tree.get("history") or []
+    last = history[-1] if history and isinstance(history[-1], Mapping) else {}
+    try:
+        previous = _local(register, dt.datetime.fromisoformat(str(last.get("at"))))
+    except ValueError:
+        previous = None  # a hand-edited history: validation says what is wrong
+    if previous is not None and _local(register, step.when) < previous:
+        raise BadInput(
+            f"办理日期（--date）{_local(register, step.when).isoformat()} 早于 "
+            f"{tree['id']} 上一步（{last.get('action')}）的 {previous.isoformat()}："
+            "办理记录须按时间先后；同一天请写明时刻，如 --date YYYY-MM-DDTHH:MM"
+        )
+    first = register.calendar.first_official_year
+    for field in kind.event_dates:
+        value = _get(tree, field)
+        if isinstance(value, dt.datetime):
+            value = _local(register, value).date()
+        if not isinstance(value, dt.date):
+            continue
+        _not_in_future(register, field, value)
+        if value > day:
+            raise BadInput(f"{field}: {value} 晚于办理日期 {day}；应为当天或之前的日期")
+        if value.year < first:
+            raise BadInput(
+                f"{field}: {value} 早于工作日历所及的 {first} 年，时限无从计算；"
+                "请核对日期"
+            )
+
+
+def _not_in_future(register: Register, name: str, day: dt.date) -> None:
+    today = register.today()
+    if day > today:
+        raise BadInput(f"{name}: {day} 晚于今天（{today}）；不能登记尚未发生的事")
+
+
+def _local(register: Register, moment: dt.datetime) -> dt.datetime:
+    """``moment`` in the office's time zone (a time without a zone is taken as one)."""
+    zone = register.now().tzinfo
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=zone)
+    return moment.astimezone(zone)
 
 
 def _require(kind: Kind, action: Action, tree: Any) -> None:
@@ -259,7 +362,23 @@ def _apply_fields(
         if top in RESERVED:
             raise BadInput(f"字段 {top} 由 officectl 维护，不能直接设置")
         _check_reference(register, kind, path, value)
+        _check_characters(register, kind, path, value)
         _set(tree, path, value)
+
+
+def _check_characters(register: Register, kind: Kind, path: str, value: Any) -> None:
+    """A text value with characters its field refuses (a line break in a title, a
+    control character anywhere) is named by its field before it reaches the file,
+    where YAML would escape or fold it."""
+    spec = schemas(register).text_rule(kind.name, path)
+    pattern, described = (spec or {}).get("pattern"), (spec or {}).get("description")
+    if not (spec and pattern and described):
+        return  # an unknown field, or one without such a rule: the schema check judges
+    title = f"（{spec['title']}）" if spec.get("title") else ""
+    for text in value if isinstance(value, list) else [value]:
+        if isinstance(text, str) and not re.search(pattern, text):
+            where = first_refused(text, pattern)
+            raise BadInput(f"{path}{title}: {described}{where}")
 
 
 def _check_reference(register: Register, kind: Kind, path: str, value: Any) -> None:
@@ -667,7 +786,7 @@ def commit_changes(
 ) -> str:
     """Write every change and make them one commit, or put everything back."""
     relatives = [register.relative(change.path) for change in changes]
-    gitstore.check_writable(register.root, relatives)
+    gitstore.check_writable(register.root, relatives, RULES)
     for change, relative in zip(changes, relatives, strict=True):
         if change.previous is None and change.path.exists():
             raise BadInput(f"{relative} 已存在，编号冲突：请重试")
@@ -778,6 +897,7 @@ def record_chase(
     if not held & CHASERS:
         wanted = "、".join(POSTS[post] for post in sorted(CHASERS))
         raise Refused(f"{step.person.label()} 不能催办；须由{wanted}办理")
+    _not_in_future(register, "催办日期（--as-of）", _local(register, step.when).date())
     changes = [
         _chased(register, record_id, limits, step)
         for record_id, limits in sorted(overdue.items())

@@ -103,12 +103,14 @@ def init(root: Path) -> None:
     _run(root, "config", "feature.manyFiles", "true")
 
 
-def check_writable(root: Path, paths: Sequence[str]) -> None:
+def check_writable(root: Path, paths: Sequence[str], rules: Sequence[str] = ()) -> None:
     """Refuse to write when git could not record the change cleanly.
 
     A stale ``index.lock`` (a killed git), a detached HEAD (a checkout of an old
-    version), and uncommitted hand edits to the same files are all refused, with what to
-    do about each.
+    version), uncommitted hand edits to the same files, and uncommitted changes to the
+    files that make the rules (``rules``: the roster, the workflows …) are all refused,
+    with what to do about each. A rule changed but not committed would judge a step no
+    commit explains.
     """
     lock = root / ".git" / "index.lock"
     if lock.exists():
@@ -126,14 +128,33 @@ def check_writable(root: Path, paths: Sequence[str]) -> None:
         raise RegisterError(
             "HEAD 处于游离状态（检出了某个历史版本）：先 git switch main 再办理"
         )
-    if not paths:
+    if not paths and not rules:
         return
-    dirty = _run(root, "status", "--porcelain", "--untracked-files=all", "--", *paths)
-    if dirty.strip():
-        names = "、".join(line[3:] for line in dirty.splitlines())
+    dirty = _run(
+        root, "status", "--porcelain", "--untracked-files=all", "--", *paths, *rules
+    )
+    names = [line[3:] for line in dirty.splitlines() if line.strip()]
+    ruled = [name for name in names if _under(name, rules)]
+    if ruled:
         raise RegisterError(
-            f"{names} 有未提交的手工修改：先提交（git commit）或撤销（git restore）再办理"
+            f"{'、'.join(ruled)} 有未提交的修改：名册、日历、流程、schema 和模板的改动"
+            "须先提交（git commit）或撤销（git restore），再办理"
         )
+    if names:
+        raise RegisterError(
+            f"{'、'.join(names)} 有未提交的手工修改：先提交（git commit）或撤销"
+            "（git restore）再办理"
+        )
+
+
+def _under(name: str, paths: Sequence[str]) -> bool:
+    """Whether ``name`` (as git status prints it, maybe ``old -> new``) is one of
+    ``paths`` or inside one of them."""
+    return any(
+        part == path or part.startswith(f"{path}/")
+        for part in name.strip('"').split(" -> ")
+        for path in paths
+    )
 
 
 def _on_branch(root: Path) -> bool:

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 SETTINGS = "officectl.yaml"
 RECORDS = "registers"
+# The files that make the register's rules: a step is judged by them as committed.
+RULES = (SETTINGS, "calendar.yaml", "workflows", "schemas", "templates")
 ENV_VAR = "OFFICECTL_REGISTER"
 
 ID_PATTERN = re.compile(r"^(?P<prefix>[A-Z]{2,5})-(?P<year>\d{4})-(?P<number>\d{4,6})$")
@@ -48,6 +50,10 @@ POSTS = {
     "department-head": "处室负责人",
     "staff": "处室工作人员",
 }
+
+# Posts held within one unit: they count only on a record that unit is responsible for
+# (see ``unit_field`` in a workflow), never on another unit's case.
+UNIT_POSTS = frozenset({"department-head", "staff"})
 
 
 class Person(NamedTuple):
@@ -104,6 +110,23 @@ class Settings(NamedTuple):
         if any(unit.head == person.id for unit in self.units.values()):
             posts.add("department-head")
         return posts
+
+    def posts_in(self, person: Person, unit: str) -> set[str]:
+        """A person's posts on a record ``unit`` is responsible for: a unit-bound post
+        counts only for the unit the person heads or works in; "" is no unit yet."""
+        return {
+            post
+            for post in self.posts_of(person)
+            if post not in UNIT_POSTS or unit in self.units_of(person, post)
+        }
+
+    def units_of(self, person: Person, post: str) -> list[str]:
+        """The units in which ``person`` holds the unit-bound ``post``."""
+        if post == "department-head":
+            headed = [u.id for u in self.units.values() if u.head == person.id]
+            if headed or "department-head" not in person.posts:
+                return headed
+        return [person.department] if person.department else []
 
 
 def parse_settings(data: Any, name: str, lines: Any = None) -> Settings:
@@ -283,6 +306,15 @@ class Register:
         from officectl.snapshot import cached
 
         return cached(self.root, "settings", [self.root / SETTINGS], self._settings)
+
+    def committed_settings(self) -> Settings:
+        """The roster as committed at HEAD, for judging posts where an uncommitted edit
+        of ``officectl.yaml`` must grant none (who may read a classified record)."""
+        from officectl import gitstore, yamlio
+
+        text = gitstore.output(self.root, "show", f"HEAD:{SETTINGS}")
+        data, _ = yamlio.loads(text, SETTINGS)
+        return parse_settings(data, SETTINGS)
 
     def _settings(self) -> Settings:
         from officectl import yamlio

@@ -196,6 +196,24 @@ class SchemaSet:
             node = properties[part]
         return self._resolve(node, document)[0]
 
+    def text_rule(self, kind: str, path: str) -> dict[str, Any] | None:
+        """The schema of the text at dotted ``path``, through lists to their items and
+        with the field's own title; None when the kind has no such field."""
+        node, document = self.schema(kind), self.schema(kind)
+        title = None
+        for part in (*path.split("."), ""):
+            node, document = self._resolve(node, document)
+            title = node.get("title", title)
+            while node.get("type") == "array" and isinstance(node.get("items"), dict):
+                node, document = self._resolve(node["items"], document)
+            if not part:
+                return {**node, "title": node.get("title") or title}
+            properties = node.get("properties", {})
+            if part not in properties:
+                return None
+            node, title = properties[part], None
+        return None  # not reached: the loop returns at its last part
+
     def _resolve(self, node: dict[str, Any], document: dict[str, Any]) -> Any:
         while "$ref" in node:
             reference = node["$ref"]
@@ -416,6 +434,9 @@ def _message(error: Any) -> str:
             f"{named}: {value!r} 不是有效的{_FORMATS.get(error.validator_value, '值')}"
         )
     if validator == "pattern":
+        described = error.schema.get("description")
+        if described:  # what the pattern allows, in words (一行文字 …)
+            return f"{named}: {described}{first_refused(value, error.validator_value)}"
         return f"{named}: {value!r} 格式不对{_wanted(title)}"
     if validator in {"maxItems", "minItems"}:
         word = "最多" if validator == "maxItems" else "至少"
@@ -430,6 +451,15 @@ def _message(error: Any) -> str:
 
 
 _FORMATS = {"date": "日期（YYYY-MM-DD）", "date-time": "时间", "email": "电子邮箱"}
+
+
+def first_refused(value: Any, pattern: str) -> str:
+    """Which character of ``value`` the pattern refuses first, and where it stands."""
+    for place, char in enumerate(str(value), start=1):
+        if not re.search(pattern, char):
+            name = "换行" if char == "\n" else f"U+{ord(char):04X}"
+            return f"（第 {place} 个字符是 {name}）"
+    return ""
 
 
 def _wanted(title: str | None) -> str:

@@ -220,6 +220,11 @@ class OfficeCalendar:
         return year in self._package_years or year in self._complete_years
 
     @property
+    def first_official_year(self) -> int:
+        """The earliest year with official data, from the package or the office file."""
+        return min([self._package_years.start, *self._complete_years])
+
+    @property
     def last_official_year(self) -> int:
         """The latest year with official data, from the package or the office file."""
         return max([self._package_years[-1], *self._complete_years])

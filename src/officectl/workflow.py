@@ -49,6 +49,9 @@ class Action(NamedTuple):
     summary: str = ""
     extends: Extension | None = None
     create: bool = False
+    # The record field naming the unit a unit-bound post (处室负责人, 处室工作人员) must
+    # belong to for this action; "" when the kind names no responsible unit.
+    unit_field: str = ""
 
 
 class Limit(NamedTuple):
@@ -109,6 +112,13 @@ class Kind(NamedTuple):
     def allowed(self, state: str) -> list[Action]:
         return [a for a in self.actions.values() if state in a.sources]
 
+    @property
+    def event_dates(self) -> tuple[str, ...]:
+        """Fields dating what has already happened (来信日期, and what limits start
+        from): none may lie after the step that records it."""
+        starts = (limit.date_field for limit in self.limits.values())
+        return tuple(dict.fromkeys(f for f in (self.year_field, *starts) if f))
+
 
 def load_kinds(folders: Iterable[Path]) -> dict[str, Kind]:
     """Every kind found in ``folders``; a file in an earlier folder wins over a later."""
@@ -142,7 +152,10 @@ def _build(data: dict[str, Any], path: Path) -> Kind:
         name: State(name, spec["label"], bool(spec.get("final")))
         for name, spec in data["states"].items()
     }
-    actions = {name: _action(name, spec) for name, spec in data["actions"].items()}
+    unit_field = str(data.get("unit_field") or "")
+    actions = {
+        name: _action(name, spec, unit_field) for name, spec in data["actions"].items()
+    }
     limits = {
         name: _limit(name, spec) for name, spec in (data.get("limits") or {}).items()
     }
@@ -171,7 +184,7 @@ def _build(data: dict[str, Any], path: Path) -> Kind:
     return kind
 
 
-def _action(name: str, spec: dict[str, Any]) -> Action:
+def _action(name: str, spec: dict[str, Any], unit_field: str) -> Action:
     extends = spec.get("extends")
     return Action(
         name=name,
@@ -185,6 +198,7 @@ def _action(name: str, spec: dict[str, Any]) -> Action:
         summary=spec.get("summary", ""),
         extends=Extension(**extends) if extends else None,
         create=bool(spec.get("create")),
+        unit_field=str(spec.get("unit_field", unit_field) or ""),
     )
 
 
@@ -222,6 +236,11 @@ def _check(kind: Kind) -> None:
             for post in action.posts
             if post not in POSTS
         ]
+        if action.unit_field and kind.references.get(action.unit_field) != "unit":
+            problems.append(
+                f"动作 {action.name} 的 unit_field {action.unit_field} 须在 references "
+                "中登记为 unit"
+            )
         if action.extends and action.extends.limit not in kind.limits:
             problems.append(
                 f"动作 {action.name} 延长的时限 {action.extends.limit} 未定义"

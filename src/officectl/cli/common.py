@@ -18,6 +18,21 @@ def open_register(ctx: click.Context) -> Register:
     return Register.find(Path(directory) if directory else None)
 
 
+def open_for_writing(ctx: click.Context, writes: bool = True) -> Register:
+    """The register a command will commit to (unless ``writes`` is False: a dry run).
+
+    Refused (exit 4) while a rule file (the roster, calendar, workflows, schemas,
+    templates) differs from what is committed, before anything is judged by it.
+    """
+    from officectl import gitstore
+    from officectl.register import RULES
+
+    register = open_register(ctx)
+    if writes:
+        gitstore.check_writable(register.root, [], RULES)
+    return register
+
+
 def acting_person(register: Register, by: str | None) -> Person:
     """``--by``, else the roster person whose email is git's ``user.email``."""
     if by:
@@ -52,11 +67,22 @@ def viewer(register: Register, by: str | None) -> Person | None:
 def check_may_read(register: Register, record_id: str, by: str | None) -> None:
     """Refuse a confidential record to a reader without the post to see it."""
     from officectl.errors import Refused
-    from officectl.reports import PRIVILEGED, may_see_classified
+    from officectl.reports import PRIVILEGED
 
     kind = register.kind_of_id(record_id)
-    reader = viewer(register, by)  # an unknown --by is an error whatever the kind
-    if kind.confidential and not may_see_classified(register, reader):
+    if not kind.confidential:
+        viewer(register, by)  # an unknown --by is an error whatever the kind
+        return
+    # Posts as committed: an uncommitted edit of the roster opens no classified record.
+    settings = register.committed_settings()
+    if by:
+        reader: Person | None = settings.person(by)
+    else:
+        from officectl import gitstore
+
+        email = gitstore.config_email(register.root)
+        reader = settings.by_email(email) if email else None
+    if reader is None or not settings.posts_of(reader) & PRIVILEGED:
         posts = "、".join(sorted(PRIVILEGED))
         raise Refused(
             f"{record_id} 是涉密记录，只有 {posts} 岗位可以查看：请用 --by 说明身份"

@@ -13,6 +13,7 @@ from officectl.cli.common import (
     check_may_read,
     emit,
     format_option,
+    open_for_writing,
     open_register,
     parse_date,
     set_option,
@@ -110,7 +111,7 @@ def new(
     """
     from officectl.engine import create
 
-    register = open_register(ctx)
+    register = open_for_writing(ctx)
     fields, source = _fields(register, kind, assignments, file)
     step = _step(register, by, date, note, "", fields, source)
     outcome = create(register, kind, step)
@@ -142,7 +143,7 @@ def do(
     """
     from officectl.engine import take
 
-    register = open_register(ctx)
+    register = open_for_writing(ctx)
     kind = register.kind_of_id(record_id)
     register.existing_path(record_id)
     fields, _ = _fields(register, kind.name, assignments, None)

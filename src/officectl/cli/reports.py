@@ -13,6 +13,7 @@ from officectl.cli.common import (
     as_of,
     check_may_read,
     format_option,
+    open_for_writing,
     open_register,
     table,
     viewer,
@@ -219,7 +220,7 @@ def chase(
     from officectl.cli.common import acting_person, parse_date
     from officectl.engine import StepInput, record_chase
 
-    register = open_register(ctx)
+    register = open_for_writing(ctx, writes=not dry_run)
     day = as_of(as_of_text, register)
     if not dry_run and day > register.today():
         raise BadInput(

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import click
 
-from officectl.cli.common import acting_person, as_of, open_register, viewer
+from officectl.cli.common import (
+    acting_person,
+    as_of,
+    open_for_writing,
+    open_register,
+    viewer,
+)
 from officectl.errors import BadInput
 
 FORMATS = ("xlsx", "csv", "json")
@@ -58,7 +64,7 @@ def import_(
     """
     from officectl import sheets
 
-    register = open_register(ctx)
+    register = open_for_writing(ctx, writes=not dry_run)
     person = acting_person(register, by)
     mapping = sheets.load_mapping(register, mapping_file, kind)
     plan = sheets.plan_import(register, mapping, file, person)
