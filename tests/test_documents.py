@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import json
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -1244,6 +1245,40 @@ def test_references_follow_json_pointer_and_a_missing_one_is_named(tmp_path):
         BadInput, match=r"broken\.schema\.json: .*missing\.schema\.json#/x"
     ):
         schemas.problems("broken", {"r": 1})
+
+
+def test_validate_follows_a_number_clash_as_the_records_change(cli, docs, hand_commit):
+    """A document's judgement depends on the others' numbers: kept judgements must not
+    keep a clash that is gone, nor miss the first holder of a number taken again."""
+    assert cli("validate").exit_code == 0
+    folder = docs / "registers" / "outgoing" / "2026"
+    numbered = [
+        p
+        for p in sorted(folder.glob("*.yaml"))
+        if "doc_number:" in p.read_text("utf-8")
+    ]
+    first = numbered[0]
+    text = first.read_text(encoding="utf-8")
+    copy = folder / "OUT-2026-0099.yaml"
+    hand_commit(copy, text.replace(first.stem, "OUT-2026-0099"))
+
+    clash = cli("validate")
+
+    assert clash.exit_code == 1
+    flagged = {
+        line.split(":")[0] for line in clash.stdout.splitlines() if "重复" in line
+    }
+    assert flagged == {docs_path(first), docs_path(copy)}  # as a cold run finds
+    subprocess.run(["git", "rm", "-q", str(first)], cwd=docs, check=True)
+    subprocess.run(
+        ["git", "-c", "user.name=手工", "-c", "user.email=hand@example.invalid",
+         "commit", "-q", "-m", "删除"], cwd=docs, check=True,
+    )  # fmt: skip
+    assert cli("validate").exit_code == 0  # the clash went with the record
+
+
+def docs_path(path: Path) -> str:
+    return "/".join(path.parts[path.parts.index("registers") :])
 
 
 def test_index_keeps_the_number_of_every_document(docs):

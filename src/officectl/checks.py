@@ -72,8 +72,9 @@ def validate_register(register: Register, working: bool = False) -> list[Finding
         if rules != judged_by:
             changed = None  # judged by other rules: judge everything again
         if changed != {} or now != seen:
-            _judge_changes(register, index, rules, changed)
-            _remember_run(index, rules, now)
+            judged = _judge_changes(register, index, rules, changed)
+            _judge_numbered_again(register, index, rules, judged)
+            _remember_run(index, rules, seen, now)
         findings = _findings(index, rules)
         if working:
             edited = _working_changes(register)
@@ -110,9 +111,9 @@ def _last_run(index: Index) -> tuple[str, Seen]:
 
 def _judge_changes(
     register: Register, index: Index, rules: str, changed: dict[str, str] | None
-) -> None:
+) -> set[str]:
     """Judge what changed (path → blob, "" when gone; None: everything) that is not
-    judged under ``rules`` yet."""
+    judged under ``rules`` yet; the paths judged."""
     if changed is None:
         blobs = index.index_blobs(None)
         judged = _judged(index, rules, None)
@@ -135,6 +136,48 @@ def _judge_changes(
     index.db.executemany("INSERT OR REPLACE INTO judgements VALUES (?, ?, ?, ?)", rows)
     index.db.executemany("DELETE FROM judgements WHERE path = ?", gone)
     index.db.execute("COMMIT")
+    return {path for path, _ in todo}
+
+
+def _judge_numbered_again(
+    register: Register, index: Index, rules: str, judged: set[str]
+) -> None:
+    """Judge again the numbered documents whose judgement may depend on others.
+
+    A document's number is judged against every other document's (a 发文字号 given
+    twice), so its kept judgement goes stale when another record changes. Judged
+    again, whatever changed: each document that shares its number with another (as
+    the index has them now), and each numbered one with findings kept, since the
+    record it clashed with may be gone. A clean register has neither.
+    """
+    index.refresh()
+    shared = {
+        path
+        for (path,) in index.db.execute(
+            "SELECT n.path FROM numbers n JOIN numbers o ON n.kind = o.kind "
+            "AND n.sequence = o.sequence AND n.number = o.number AND n.path != o.path"
+        )
+    }
+    flagged = {
+        path
+        for (path,) in index.db.execute(
+            "SELECT path FROM judgements WHERE rules = ? AND found != '[]' "
+            "AND path IN (SELECT path FROM numbers)",
+            (rules,),
+        )
+    }
+    again = index.index_blobs((shared | flagged) - judged)
+    if not again:
+        return
+    todo = sorted(again.items())
+    fresh = _judge_blobs(register, todo)
+    rows = [
+        (path, blob, rules, json.dumps([list(_fields(f)) for f in fresh[path]]))
+        for path, blob in todo
+    ]
+    index.db.execute("BEGIN IMMEDIATE")
+    index.db.executemany("INSERT OR REPLACE INTO judgements VALUES (?, ?, ?, ?)", rows)
+    index.db.execute("COMMIT")
 
 
 def _judged(index: Index, rules: str, paths: set[str] | None) -> dict[str, str]:
@@ -145,11 +188,19 @@ def _judged(index: Index, rules: str, paths: set[str] | None) -> dict[str, str]:
     return dict(index.of_paths(query, (rules,), paths))
 
 
-def _remember_run(index: Index, rules: str, seen: Seen) -> None:
+def _remember_run(index: Index, rules: str, before: Seen, now: Seen) -> None:
+    """Keep what this run saw, for the next to start from; unless another run stored
+    what it saw since this one started, whose judgements may be mixed with these:
+    then the next run compares everything git holds with the judgements kept (which
+    reads only git's index) and judges again what differs."""
+    index.db.execute("BEGIN IMMEDIATE")
+    _, stored = _last_run(index)
+    kept = now if stored == before else Seen()
     index.db.executemany(
         "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-        [("judged-rules", rules), ("judged-seen", seen.dumps())],
+        [("judged-rules", rules), ("judged-seen", kept.dumps())],
     )
+    index.db.execute("COMMIT")
 
 
 def _findings(index: Index, rules: str) -> list[Finding]:
