@@ -243,7 +243,10 @@ def test_index_written_by_another_version_is_built_again(cli, letter, register):
     database = sqlite3.connect(register / ".git" / "officectl" / "index.sqlite")
     with database:
         database.execute("UPDATE meta SET value = '2' WHERE key = 'version'")
-        database.execute("DELETE FROM running")
+        database.execute("DELETE FROM running_limits")
+        # Another version's table of the same name may have other columns.
+        database.execute("DROP TABLE limits")
+        database.execute("CREATE TABLE limits (path TEXT, due TEXT)")
     database.close()
 
     after = cli("overdue", "--as-of", "2026-04-01", "--format", "json").stdout

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 from officectl.errors import RegisterError
 from officectl.register import RECORDS, Register
 
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 _ISO_DAY = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
 PARALLEL_FROM = 2000  # below this many records to read, one process is faster
 REBASE_AFTER = 1000  # paths differing from the basis before a newer basis is taken
@@ -36,32 +36,35 @@ CREATE TABLE IF NOT EXISTS records (
 );
 CREATE INDEX IF NOT EXISTS records_kind ON records (kind, state);
 CREATE INDEX IF NOT EXISTS records_problem ON records (path) WHERE problem != '';
-CREATE TABLE IF NOT EXISTS deadlines (
+CREATE TABLE IF NOT EXISTS limits (
     path TEXT NOT NULL, position INTEGER, limit_name TEXT, label TEXT,
     start TEXT, due TEXT, done TEXT, provisional INTEGER, extended INTEGER
 );
-CREATE INDEX IF NOT EXISTS deadlines_path ON deadlines (path);
-CREATE INDEX IF NOT EXISTS deadlines_done ON deadlines (done);
-CREATE TABLE IF NOT EXISTS running (
+CREATE INDEX IF NOT EXISTS limits_path ON limits (path);
+CREATE INDEX IF NOT EXISTS limits_done ON limits (done);
+CREATE TABLE IF NOT EXISTS running_limits (
     path TEXT NOT NULL, position INTEGER, id TEXT, kind TEXT, state TEXT, title TEXT,
     unit TEXT, handler TEXT, limit_name TEXT, label TEXT, start TEXT, due TEXT,
     provisional INTEGER, extended INTEGER
 );
-CREATE INDEX IF NOT EXISTS running_path ON running (path);
+CREATE INDEX IF NOT EXISTS running_limits_path ON running_limits (path);
 CREATE TABLE IF NOT EXISTS numbers (
     path TEXT NOT NULL, kind TEXT, id TEXT, sequence TEXT, number INTEGER
 );
 CREATE INDEX IF NOT EXISTS numbers_kind ON numbers (kind);
 """
-# ``running`` repeats, for every limit still running, what the overdue report shows
-# of it and its record: a thousand rows read in one go, where looking each up among
-# ten years of closed limits and records costs a hundred times more. ``numbers`` holds
-# the number each document was given in its sequence (发文字号, 收文编号, 简报期数), as
-# the kind's rules module reads it (``number_of``), so numbering the next one reads
-# no record files. A limit keeps its start, length (with any extension) and whether
-# its due date is provisional, so reports count that date again on today's calendar.
+# ``running_limits`` repeats, for every limit still running, what the overdue report
+# shows of it and its record: a thousand rows read in one go, where looking each up
+# among ten years of closed limits and records costs a hundred times more. ``numbers``
+# holds the number each document was given in its sequence (发文字号, 收文编号,
+# 简报期数), as the kind's rules module reads it (``number_of``), so numbering the next
+# one reads no record files. A limit keeps its start, its extension and whether its due
+# date is provisional, so reports count that date again on today's calendar.
 
-_TABLE_NAMES = ("records", "deadlines", "running", "numbers")
+_TABLE_NAMES = ("records", "limits", "running_limits", "numbers")
+# Tables of older versions, whose columns differ: new names let an older officectl
+# run on the same clone again (it makes its own tables and rebuilds them).
+_OLDER_TABLES = ("deadlines", "running")
 Row = tuple[tuple[Any, ...], list[tuple[Any, ...]], list[tuple[Any, ...]]]
 
 
@@ -236,7 +239,7 @@ class Index:
     def _update(self, changed: dict[str, str] | None, rebuild: bool = False) -> None:
         if rebuild:  # written by another version of officectl: read everything again
             self.db.execute("BEGIN IMMEDIATE")
-            for table in _TABLE_NAMES:
+            for table in (*_TABLE_NAMES, *_OLDER_TABLES):
                 # Its tables may have other columns: made again, not just emptied.
                 self.db.execute(f"DROP TABLE IF EXISTS {table}")
             self.db.execute("COMMIT")
@@ -269,7 +272,7 @@ class Index:
             "INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?)", [r for r, _, _ in rows]
         )
         self.db.executemany(
-            "INSERT INTO deadlines VALUES (?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO limits VALUES (?,?,?,?,?,?,?,?,?)",
             [limit for _, limits, _ in rows for limit in limits],
         )
         self.db.executemany(
@@ -277,7 +280,7 @@ class Index:
             [number for _, _, numbers in rows for number in numbers],
         )
         self.db.executemany(
-            "INSERT INTO running VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO running_limits VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 (path, position, *record[2:8], name, label, start, due, *marks)
                 for record, limits, _ in rows
@@ -393,8 +396,8 @@ class Index:
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         rows = self.db.execute(
             "SELECT kind, id, position, path, state, title, unit, handler, "
-            "limit_name, label, start, due, NULL, provisional, extended FROM running"
-            + clause,
+            "limit_name, label, start, due, NULL, provisional, extended "
+            "FROM running_limits" + clause,
             args,
         ).fetchall()
         return _gathered(rows, finished)
@@ -412,8 +415,9 @@ class Index:
         letter was received) and was not done by then: a case closed since counts, a
         limit started later does not. Only limits due before ``before`` are kept, and
         provisional ones a little later (their date may move). A limit never done on a
-        record now closed (a hand edit) is left out, as today's report leaves it out. Besides the running limits, this reads those done since
-        the day, found through the index on ``done``: the further back, the more.
+        record now closed (a hand edit) is left out, as today's report leaves it out.
+        Besides the running limits, this reads those done since the day, found through
+        the index on ``done``: the further back the day, the more.
         """
         after = (day + dt.timedelta(days=1)).isoformat()
         where = [
@@ -431,7 +435,7 @@ class Index:
         rows = self.db.execute(
             "SELECT r.kind, r.id, d.position, d.path, r.state, r.title, r.unit, "
             "r.handler, d.limit_name, d.label, d.start, d.due, d.done, d.provisional, "
-            "d.extended FROM deadlines d JOIN records r ON r.path = d.path "
+            "d.extended FROM limits d JOIN records r ON r.path = d.path "
             f"WHERE {' AND '.join(where)}",
             args,
         ).fetchall()
@@ -454,7 +458,7 @@ class Index:
     def _limits(self, paths: set[str]) -> dict[str, list[dict[str, Any]]]:
         rows = self.of_paths(
             "SELECT path, position, limit_name, label, start, due, done, provisional, "
-            "extended FROM deadlines WHERE 1",
+            "extended FROM limits WHERE 1",
             (),
             paths,
         )
