@@ -347,10 +347,24 @@ def test_calendar_due_in_a_year_not_yet_published(calendar_cli):
     result = calendar_cli("due", "2026-12-28", "--workdays", "5")
 
     assert result.exit_code == 0
-    assert result.stdout.startswith("2027-01-04")
-    assert "暂定" in result.stdout
+    assert result.stdout == "2027-01-05（暂定）\n"  # 元旦 2027-01-01 is off by law
     assert "2026 年" in result.stderr
     assert "calendar.yaml" in result.stderr
+
+
+def test_calendar_due_never_ends_on_new_years_day(calendar_cli):
+    result = calendar_cli("due", "2026-12-31", "--workdays", "1")
+
+    assert (result.exit_code, result.stdout) == (0, "2027-01-04（暂定）\n")
+
+
+def test_calendar_before_2004_says_there_is_no_data(calendar_cli):
+    result = calendar_cli("due", "2003-06-02", "--workdays", "1")
+
+    assert (result.exit_code, result.stdout) == (0, "2003-06-03（暂定）\n")
+    assert "没有 2004 年以前的官方放假数据" in result.stderr
+    assert "官方数据至" not in result.stderr and "通知" not in result.stderr
+    assert len(result.stderr.splitlines()) == 1
 
 
 def test_calendar_show_marks_holidays_and_make_up_days(calendar_cli):

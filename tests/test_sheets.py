@@ -594,8 +594,9 @@ def test_export_overdue_counts_working_days_late(cli, assigned, tmp_path):
     assert result.exit_code == 0, result.output
     sheet = openpyxl.load_workbook(out).active
     header = [cell.value for cell in sheet[1]]
-    assert header == ["编号", "类型", "状态", "事由", "最近时限", "逾期工作日"]
-    assert sheet.cell(2, 6).value > 0
+    assert header == ["编号", "类型", "状态", "事由", "最近时限", "暂定", "逾期工作日"]
+    assert sheet.cell(2, 6).value is False  # a plain date, and 暂定 beside it
+    assert sheet.cell(2, 7).value > 0
 
 
 def test_export_needs_a_format_it_knows(cli, one_line_error, assigned, tmp_path):

@@ -144,11 +144,11 @@ def test_month_names_the_2015_victory_day(calendar):
 # --- a year with no official data: C1 -----------------------------------------------
 
 
-def test_unpublished_year_is_provisional_weekends_only(calendar):
+def test_unpublished_year_is_provisional_weekends_and_fixed_holidays(calendar):
     due = calendar.add_workdays(D(2026, 12, 28), 5)
 
-    # 12-29, 12-30, 12-31, then 2027-01-01 (Fri) and 01-04 (Mon) by weekdays alone.
-    assert due == Due(D(2027, 1, 4), True)
+    # 12-29, 12-30, 12-31, then 2027-01-04 (Mon) and 01-05: 元旦 (Fri) is off by law.
+    assert due == Due(D(2027, 1, 5), True)
     assert 2027 in calendar.provisional_years
     assert calendar.last_official_year == 2026
     assert not calendar.is_official(2027)
@@ -158,8 +158,8 @@ def test_unpublished_year_is_provisional_weekends_only(calendar):
     ("start", "n", "due"),
     [
         (D(2026, 12, 30), 1, Due(D(2026, 12, 31), False)),
-        (D(2026, 12, 31), 1, Due(D(2027, 1, 1), True)),
-        (D(2026, 12, 30), 2, Due(D(2027, 1, 1), True)),
+        (D(2026, 12, 31), 1, Due(D(2027, 1, 4), True)),
+        (D(2026, 12, 30), 2, Due(D(2027, 1, 4), True)),
     ],
 )
 def test_provisional_only_once_a_counted_day_is_unpublished(calendar, start, n, due):
@@ -178,8 +178,66 @@ def test_month_of_an_unpublished_year_is_provisional(calendar):
     days = calendar.month(2027, 1)
 
     assert all(info.provisional for info in days)
-    assert days[0].workday  # 2027-01-01 is a Friday; no notice says otherwise yet
+    # 2027-01-01 is a Friday, and 元旦 whatever the notice will say.
+    assert (days[0].workday, days[0].name) == (False, "元旦")
+    assert days[3].workday  # Monday 01-04: no notice says otherwise yet
     assert 2027 in calendar.provisional_years
+
+
+@pytest.mark.parametrize(
+    ("day", "name"),
+    [
+        (D(2028, 1, 1), "元旦"),  # a Saturday: off anyway, 补假 not guessed
+        (D(2028, 5, 1), "劳动节"),  # Monday
+        (D(2028, 5, 2), "劳动节"),  # Tuesday
+        (D(2028, 10, 2), "国庆节"),  # Monday
+        (D(2028, 10, 3), "国庆节"),  # Tuesday
+    ],
+)
+def test_unpublished_year_keeps_the_fixed_date_holidays(calendar, day, name):
+    """《全国年节及纪念日放假办法》(2024) 第二条 fixes these dates; the notice only adds
+    the lunar holidays and the 调休."""
+    [info] = [info for info in calendar.month(day.year, day.month) if info.date == day]
+
+    assert (info.workday, info.name, info.provisional) == (False, name, True)
+    assert calendar.is_workday(D(2028, 5, 3))  # the 2024 rules give 劳动节 two days
+    assert calendar.is_workday(D(2028, 10, 4))  # and 国庆节 three: the rest is 调休
+
+
+def test_fixed_date_holidays_give_way_to_the_office_file(tmp_path):
+    path = write_calendar(
+        tmp_path,
+        """\
+        years:
+          2027:
+            workdays: [2027-01-01]
+          2028:
+            complete: true
+            holidays: [2028-01-03]
+        """,
+    )
+    office = OfficeCalendar.load(path)
+
+    assert office.is_workday(D(2027, 1, 1))  # listed as worked
+    assert office.is_workday(D(2028, 5, 1))  # a complete year is as entered
+    assert not office.is_workday(D(2027, 10, 1))  # 2027 is not complete: 国庆节 holds
+
+
+def test_years_before_the_package_are_weekends_only(calendar):
+    # 2003-01-01 was a holiday, but officectl has no data for that year at all.
+    assert calendar.is_workday(D(2003, 1, 1))
+    assert calendar.provisional_years == {2003}
+    note = calendar.provisional_note()
+    assert "没有 2004 年以前的官方放假数据" in note
+    assert "2003" in note and "2026" not in note and "通知" not in note
+
+
+def test_provisional_note_names_the_last_official_year(calendar):
+    calendar.add_workdays(D(2026, 12, 28), 5)
+
+    note = calendar.provisional_note()
+    assert "2027 年" in note and "官方数据至 2026 年" in note
+    assert "calendar.yaml" in note and "2004" not in note
 
 
 @pytest.mark.parametrize("year", [1900, 1999, 2003, 2027, 2050, 2100])

@@ -12,6 +12,10 @@ value. And every value is escaped for its format: HTML entities in HTML; in Mark
 same entities plus a backslash before the characters that make tables, links and code,
 so a petitioner's ``<img onerror=…>`` prints as text in either.
 
+A time limit from ``deadline(name)`` or ``extension()`` shows its due date as it counts
+on today's calendar, and says whether it is still ``provisional``; print it with
+``date_cn(entry.due, entry.provisional)`` so a 暂定 date is marked as on every report.
+
 Templates see ``record``, ``kind``, ``form``, ``office`` (the settings),
 ``state_label``, ``history`` (steps with ``label``, ``person``, ``on``), ``today``;
 the helpers ``person(id)``, ``unit(id)``, ``date_cn(d)``, ``deadline(name)``,
@@ -35,6 +39,7 @@ from markupsafe import Markup
 from officectl import engine
 from officectl.errors import BadInput
 from officectl.register import Register, Settings
+from officectl.reports import PROVISIONAL, settled
 from officectl.workflow import Form, Kind
 
 FORMATS = ("html", "md")
@@ -288,12 +293,13 @@ class _Helpers:
             "extended": 0,
             "late": 0,
             "original_due": "",
+            "original_provisional": False,
             "provisional": False,
             "chased": [],
         }
-        return (
-            optional | dict(entries[-1]) | {"term": self.kind.limits[name].describe()}
-        )
+        # A due date counted as 暂定 is shown as it counts on today's calendar.
+        entry = settled(self.register, self.kind, dict(entries[-1]))
+        return optional | entry | {"term": self.kind.limits[name].describe()}
 
     def extension(self) -> dict[str, Any]:
         """The limit an extension lengthens: due before and after, and who approved."""
@@ -307,19 +313,26 @@ class _Helpers:
         days = int(_lookup(self.record, rule.field) or 0)
         approval = self.step(action.name)
         original = due = None
+        original_provisional = provisional = False
         if entry is not None and entry["extended"]:
             original, due = entry["original_due"], entry["due"]
+            original_provisional = entry["original_provisional"]
+            provisional = entry["provisional"]
         elif entry is not None:
             # Asked for, not yet approved: the due date in force, and the one it would be.
-            original = entry["due"]
+            original, original_provisional = entry["due"], entry["provisional"]
             if days:
                 start = _as_date(entry["start"])
-                due = engine.due_date(self.register, limit, start, extra=days)[0]
+                due, provisional = engine.due_date(
+                    self.register, limit, start, extra=days
+                )
         return {
             "limit": limit,
             "start": entry["start"] if entry else None,
             "original_due": original,
+            "original_provisional": original_provisional,
             "due": due,
+            "provisional": provisional,
             "days": days,
             "approved": approval is not None,
             "approved_by": approval["person"] if approval else "",
@@ -377,12 +390,17 @@ def _properties(
 # --- filters ------------------------------------------------------------------------
 
 
-def date_cn(value: Any) -> str:
-    """A date as a Chinese document writes it: 2026年3月2日, no zero padding."""
+def date_cn(value: Any, provisional: bool = False) -> str:
+    """A date as a Chinese document writes it: 2026年3月2日, no zero padding.
+
+    A ``provisional`` date (a due date that rests on a year whose holidays are not yet
+    published) is marked 暂定 as every report marks it: 2027年1月29日（暂定）.
+    """
     moment = _as_moment(value)
     if moment is None:
         return ""
-    return f"{moment.year}年{moment.month}月{moment.day}日"
+    mark = PROVISIONAL if provisional else ""
+    return f"{moment.year}年{moment.month}月{moment.day}日{mark}"
 
 
 def yes_no(value: Any) -> str:

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 from officectl.errors import RegisterError
 from officectl.register import ID_PATTERN, RECORDS, Register
 
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "8"
 _ISO_DAY = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
 PARALLEL_FROM = 2000  # below this many records to read, one process is faster
 _STAGE_RANK = {"0": 0, "2": 1, "1": 2, "3": 3}  # git's index stages, preferred first
@@ -37,30 +37,35 @@ CREATE TABLE IF NOT EXISTS records (
 );
 CREATE INDEX IF NOT EXISTS records_kind ON records (kind, state);
 CREATE INDEX IF NOT EXISTS records_problem ON records (path) WHERE problem != '';
-CREATE TABLE IF NOT EXISTS deadlines (
+CREATE TABLE IF NOT EXISTS limits (
     path TEXT NOT NULL, position INTEGER, limit_name TEXT, label TEXT,
-    start TEXT, due TEXT, done TEXT, provisional INTEGER
+    start TEXT, due TEXT, done TEXT, provisional INTEGER, extended INTEGER
 );
-CREATE INDEX IF NOT EXISTS deadlines_path ON deadlines (path);
-CREATE TABLE IF NOT EXISTS running (
+CREATE INDEX IF NOT EXISTS limits_path ON limits (path);
+CREATE INDEX IF NOT EXISTS limits_done ON limits (done);
+CREATE TABLE IF NOT EXISTS running_limits (
     path TEXT NOT NULL, position INTEGER, id TEXT, kind TEXT, state TEXT, title TEXT,
     unit TEXT, handler TEXT, limit_name TEXT, label TEXT, start TEXT, due TEXT,
-    provisional INTEGER
+    provisional INTEGER, extended INTEGER
 );
-CREATE INDEX IF NOT EXISTS running_path ON running (path);
+CREATE INDEX IF NOT EXISTS running_limits_path ON running_limits (path);
 CREATE TABLE IF NOT EXISTS numbers (
     path TEXT NOT NULL, kind TEXT, id TEXT, sequence TEXT, number INTEGER
 );
 CREATE INDEX IF NOT EXISTS numbers_kind ON numbers (kind);
 """
-# ``running`` repeats, for every limit still running, what the overdue report shows
-# of it and its record: a thousand rows read in one go, where looking each up among
-# ten years of closed limits and records costs a hundred times more. ``numbers`` holds
-# the number each document was given in its sequence (发文字号, 收文编号, 简报期数), as
-# the kind's rules module reads it (``number_of``), so numbering the next one reads
-# no record files.
+# ``running_limits`` repeats, for every limit still running, what the overdue report
+# shows of it and its record: a thousand rows read in one go, where looking each up
+# among ten years of closed limits and records costs a hundred times more. ``numbers``
+# holds the number each document was given in its sequence (发文字号, 收文编号,
+# 简报期数), as the kind's rules module reads it (``number_of``), so numbering the next
+# one reads no record files. A limit keeps its start, its extension and whether its due
+# date is provisional, so reports count that date again on today's calendar.
 
-_TABLE_NAMES = ("records", "deadlines", "running", "numbers")
+_TABLE_NAMES = ("records", "limits", "running_limits", "numbers")
+# Tables of older versions, whose columns differ: new names let an older officectl
+# run on the same clone again (it makes its own tables and rebuilds them).
+_OLDER_TABLES = ("deadlines", "running")
 Row = tuple[tuple[Any, ...], list[tuple[Any, ...]], list[tuple[Any, ...]]]
 
 
@@ -269,8 +274,13 @@ class Index:
     def _update(self, changed: dict[str, str] | None, rebuild: bool = False) -> None:
         """Read what changed into the tables; the caller holds the write lock."""
         if rebuild:  # written by another version of officectl: read everything again
-            for table in _TABLE_NAMES:
-                self.db.execute(f"DELETE FROM {table}")
+            for table in (*_TABLE_NAMES, *_OLDER_TABLES):
+                # Its tables may have other columns: made again, not just emptied
+                # (statement by statement: executescript would end the transaction).
+                self.db.execute(f"DROP TABLE IF EXISTS {table}")
+            for statement in _TABLES.split(";"):
+                if statement.strip():
+                    self.db.execute(statement)
         if changed is None:
             blobs = self.index_blobs(None)
             known = dict(self.db.execute("SELECT path, blob FROM records").fetchall())
@@ -298,7 +308,7 @@ class Index:
             "INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?)", [r for r, _, _ in rows]
         )
         self.db.executemany(
-            "INSERT INTO deadlines VALUES (?,?,?,?,?,?,?,?)",
+            "INSERT INTO limits VALUES (?,?,?,?,?,?,?,?,?)",
             [limit for _, limits, _ in rows for limit in limits],
         )
         self.db.executemany(
@@ -306,12 +316,12 @@ class Index:
             [number for _, _, numbers in rows for number in numbers],
         )
         self.db.executemany(
-            "INSERT INTO running VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO running_limits VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
-                (path, position, *record[2:8], name, label, start, due, provisional)
+                (path, position, *record[2:8], name, label, start, due, *marks)
                 for record, limits, _ in rows
                 if not record[8]
-                for path, position, name, label, start, due, done, provisional in limits
+                for path, position, name, label, start, due, done, *marks in limits
                 if done is None
             ],
         )
@@ -422,34 +432,55 @@ class Index:
             where.append("kind = ?")
             args.append(kind)
         if before is not None:
-            # A due date not written as ISO text is left for the caller to judge.
-            where.append(f"(substr(due, 1, 10) < ? OR due NOT GLOB '{_ISO_DAY}*')")
-            args.append(before.isoformat())
+            where.append(_due_before())
+            args += _due_arguments(before)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         rows = self.db.execute(
             "SELECT kind, id, position, path, state, title, unit, handler, "
-            "limit_name, label, start, due, provisional FROM running" + clause,
+            "limit_name, label, start, due, NULL, provisional, extended "
+            "FROM running_limits" + clause,
             args,
         ).fetchall()
-        rows.sort()
-        records: dict[str, tuple[str, str, str, str, str, str]] = {}
-        limits: dict[str, list[dict[str, Any]]] = {}
-        for row in rows:
-            rkind, rid, _, path, state, title, unit, handler = row[:8]
-            if state in finished.get(rkind, ()):
-                continue
-            records.setdefault(path, (rid, rkind, state, title, unit, handler))
-            name, label, start, due, provisional = row[8:]
-            limit = {"limit": name, "label": label, "start": start, "due": due}
-            if provisional:
-                limit["provisional"] = True
-            limits.setdefault(path, []).append(limit)
-        return [
-            Entry(
-                path, rid, rkind, state, title, unit, handler, "", tuple(limits[path])
-            )
-            for path, (rid, rkind, state, title, unit, handler) in records.items()
+        return _gathered(rows, finished)
+
+    def history(
+        self,
+        kind: str | None,
+        finished: dict[str, set[str]],
+        day: dt.date,
+        before: dt.date,
+    ) -> list[Entry]:
+        """Records with a limit running on a past ``day``, with just those limits.
+
+        A limit ran on ``day`` if it had started by then (its start, such as the day a
+        letter was received) and was not done by then: a case closed since counts, a
+        limit started later does not. Only limits due before ``before`` are kept, and
+        provisional ones a little later (their date may move). A limit never done on a
+        record now closed (a hand edit) is left out, as today's report leaves it out.
+        Besides the running limits, this reads those done since the day, found through
+        the index on ``done``: the further back the day, the more.
+        """
+        after = (day + dt.timedelta(days=1)).isoformat()
+        where = [
+            # Done after the day (ISO text: a time on the day sorts before the next
+            # day), through the index on done: what was done since, and what runs.
+            "(d.done IS NULL OR d.done >= ?)",
+            "r.problem = ''",
+            "substr(d.start, 1, 10) <= ?",
+            _due_before("d."),
         ]
+        args: list[Any] = [after, day.isoformat(), *_due_arguments(before)]
+        if kind:
+            where.append("r.kind = ?")
+            args.append(kind)
+        rows = self.db.execute(
+            "SELECT r.kind, r.id, d.position, d.path, r.state, r.title, r.unit, "
+            "r.handler, d.limit_name, d.label, d.start, d.due, d.done, d.provisional, "
+            "d.extended FROM limits d JOIN records r ON r.path = d.path "
+            f"WHERE {' AND '.join(where)}",
+            args,
+        ).fetchall()
+        return _gathered(rows, finished)
 
     def of_paths(
         self, query: str, args: Sequence[Any], paths: Iterable[str]
@@ -467,22 +498,82 @@ class Index:
 
     def _limits(self, paths: set[str]) -> dict[str, list[dict[str, Any]]]:
         rows = self.of_paths(
-            "SELECT path, position, limit_name, label, start, due, done, provisional "
-            "FROM deadlines WHERE 1",
+            "SELECT path, position, limit_name, label, start, due, done, provisional, "
+            "extended FROM limits WHERE 1",
             (),
             paths,
         )
         rows.sort(key=lambda row: (row[0], row[1]))
         limits: dict[str, list[dict[str, Any]]] = {}
-        for path, _, name, label, start, due, done, provisional in rows:
-            entry: dict[str, Any] = {"limit": name, "label": label, "start": start}
-            entry["due"] = due
-            if done is not None:
-                entry["done"] = done
-            if provisional:
-                entry["provisional"] = True
-            limits.setdefault(path, []).append(entry)
+        for path, _, *limit in rows:
+            limits.setdefault(path, []).append(_limit(*limit))
         return limits
+
+
+# How much earlier a provisional due date may fall when it is counted again once its
+# year is published: by the make-up working days (补班) the notice adds within its
+# span, a few days at most. A month is ample.
+PROVISIONAL_SLACK = dt.timedelta(days=31)
+
+
+def _due_before(table: str = "") -> str:
+    """The condition that keeps a limit due before a day (parameters: that day, and
+    that day plus :data:`PROVISIONAL_SLACK`).
+
+    A provisional due date counted again on today's calendar may fall a little
+    earlier than written, so it passes within the slack. A due date not written as
+    ISO text is left for the caller to judge.
+    """
+    return (
+        f"(substr({table}due, 1, 10) < ?"
+        f" OR ({table}provisional = 1 AND substr({table}due, 1, 10) < ?)"
+        f" OR {table}due NOT GLOB '{_ISO_DAY}*')"
+    )
+
+
+def _due_arguments(before: dt.date) -> list[str]:
+    return [before.isoformat(), (before + PROVISIONAL_SLACK).isoformat()]
+
+
+def _limit(
+    name: str,
+    label: str,
+    start: str,
+    due: str,
+    done: str | None,
+    provisional: int,
+    extended: int,
+) -> dict[str, Any]:
+    """One time limit as the record writes it, from an index row."""
+    limit: dict[str, Any] = {"limit": name, "label": label, "start": start, "due": due}
+    if done is not None:
+        limit["done"] = done
+    if provisional:
+        limit["provisional"] = True
+    if extended:
+        limit["extended"] = extended
+    return limit
+
+
+def _gathered(
+    rows: list[tuple[Any, ...]], finished: dict[str, set[str]]
+) -> list[Entry]:
+    """Entries from rows of (kind, id, position, path, state, title, unit, handler,
+    and the limit's name, label, start, due, done, provisional and extension), in kind
+    and id order; a limit not done on a record in a final state is left out."""
+    rows.sort(key=lambda row: row[:3])
+    records: dict[str, tuple[str, str, str, str, str, str]] = {}
+    limits: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        rkind, rid, _, path, state, title, unit, handler = row[:8]
+        if row[12] is None and state in finished.get(rkind, ()):
+            continue
+        records.setdefault(path, (rid, rkind, state, title, unit, handler))
+        limits.setdefault(path, []).append(_limit(*row[8:]))
+    return [
+        Entry(path, rid, rkind, state, title, unit, handler, "", tuple(limits[path]))
+        for path, (rid, rkind, state, title, unit, handler) in records.items()
+    ]
 
 
 # --- reading blobs, in parallel for large batches -------------------------------------
@@ -601,6 +692,7 @@ def _rows_of(path: str, blob: str, text: str, readers: Readers) -> Row:
             _iso(e.get("due")),
             _iso(e["done"]) if "done" in e else None,
             1 if e.get("provisional") else 0,
+            _days(e.get("extended")),
         )
         for position, e in enumerate(data.get("deadlines") or [])
         if isinstance(e, dict)
@@ -648,6 +740,11 @@ def _field(data: dict[str, Any], path: str) -> Any:
     for part in path.split("."):
         node = node.get(part) if isinstance(node, dict) else None
     return node
+
+
+def _days(value: Any) -> int:
+    """An extension's length in days; 0 for none (or for one a hand edit garbled)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def _text(value: Any) -> str:

@@ -14,7 +14,8 @@ from typing import Any, NamedTuple
 
 from officectl.index import Entry
 from officectl.register import Person, Register
-from officectl.workflow import Kind
+from officectl.workdays import Due, OfficeCalendar
+from officectl.workflow import Kind, Limit
 
 
 class Summary(NamedTuple):
@@ -43,6 +44,7 @@ class DueItem(NamedTuple):
     person: str
     provisional: bool
     limit_name: str = ""
+    done: Any = None  # when it was done, for a report as of a day before that
 
     @property
     def overdue(self) -> bool:
@@ -171,14 +173,19 @@ def select(
         register.kind(kind)
     finished = final_states(register) if open_only or overdue_on else None
     with open_index(register) as index:
-        entries = index.entries(
-            kind,
-            finished,
-            running_limits_only=overdue_on is not None,
-            due_before=overdue_on,
-        )
+        if overdue_on is not None and overdue_on < register.today():
+            entries = index.history(kind, finished or {}, overdue_on, overdue_on)
+        else:
+            entries = index.entries(
+                kind,
+                finished,
+                running_limits_only=overdue_on is not None,
+                due_before=overdue_on,
+            )
     skipped = [e.problem for e in entries if e.problem]
     entries = [e for e in entries if not e.problem]
+    if open_only and finished:  # a past day's report also holds cases closed since
+        entries = [e for e in entries if e.state not in finished.get(e.kind, ())]
     if state:
         wanted = states_named(register, kind, state)
         entries = [e for e in entries if e.state in wanted.get(e.kind, ())]
@@ -240,10 +247,26 @@ LIST_HEADERS = {
     "title": "事由",
     "due": "最近时限",
 }
+PROVISIONAL_HEADER = {"provisional": "暂定"}  # JSON and CSV carry it as its own field
 
 
-def overdue_rows(items: list[DueItem]) -> list[dict[str, Any]]:
-    """Due items as the overdue report's rows (table, mail, HTML and JSON alike)."""
+PROVISIONAL = "（暂定）"  # after a due date that rests on a year not yet published
+
+
+def shown_due(due: Any, provisional: bool) -> str:
+    """A due date as people read it: ISO, marked 暂定 while it is provisional."""
+    if due in (None, ""):
+        return ""
+    text = due.isoformat() if isinstance(due, dt.date) else str(due)
+    return f"{text}{PROVISIONAL if provisional else ''}"
+
+
+def overdue_rows(items: list[DueItem], plain: bool = False) -> list[dict[str, Any]]:
+    """Due items as the overdue report's rows (table, mail, HTML, chase slips).
+
+    People read the due date marked 暂定 while it is provisional; ``plain`` rows (JSON)
+    carry the bare ISO date and a separate ``provisional`` true or false instead.
+    """
     return [
         {
             "department": item.department,
@@ -252,7 +275,11 @@ def overdue_rows(items: list[DueItem]) -> list[dict[str, Any]]:
             "kind": item.kind,
             "title": item.title,
             "limit": item.limit,
-            "due": f"{item.due}{'（暂定）' if item.provisional else ''}",
+            **(
+                {"due": shown_due(item.due, False), "provisional": item.provisional}
+                if plain
+                else {"due": shown_due(item.due, item.provisional)}
+            ),
             "late": item.days_late if item.overdue else f"剩 {item.days_left}",
         }
         for item in items
@@ -262,17 +289,33 @@ def overdue_rows(items: list[DueItem]) -> list[dict[str, Any]]:
 def list_row(
     register: Register, entry: Entry, late: dict[str, int], viewer: Person | None
 ) -> dict[str, Any]:
-    """One record as ``list`` and ``export`` show it."""
+    """One record as ``list`` and ``export`` show it: ``due`` is the nearest due date
+    of a running limit as ISO text, and ``provisional`` whether it is 暂定 (a table
+    shows it marked: :func:`marked`)."""
     kind = register.kinds.get(entry.kind)
-    open_dues = [str(d["due"]) for d in entry.deadlines if "done" not in d]
+    running = [d for d in entry.deadlines if "done" not in d]
+    if kind is not None:
+        running = [settled(register, kind, d) for d in running]
+    dues = sorted(
+        (shown_due(d.get("due"), False), bool(d.get("provisional"))) for d in running
+    )
+    due, provisional = dues[0] if dues else ("", False)
     return {
         "id": entry.id,
         "kind": kind.label if kind else entry.kind,
         "state": kind.state_label(entry.state) if kind else entry.state,
         "title": title_for(register, entry, viewer),
-        "due": min(open_dues) if open_dues else "",
+        "due": due,
+        "provisional": provisional,
         "late": late.get(entry.id, ""),
     }
+
+
+def marked(row: dict[str, Any]) -> dict[str, Any]:
+    """A list row for people to read: the due date marked 暂定, no separate field."""
+    shown = {key: value for key, value in row.items() if key != "provisional"}
+    shown["due"] = shown_due(row.get("due"), bool(row.get("provisional")))
+    return shown
 
 
 def final_states(register: Register) -> dict[str, set[str]]:
@@ -285,17 +328,24 @@ def final_states(register: Register) -> dict[str, set[str]]:
 def running(
     register: Register, as_of: dt.date, soon: int
 ) -> tuple[list[Entry], list[str]]:
-    """Open records with a limit that may be overdue on ``as_of`` or due within
-    ``soon`` working days (-1: overdue only), for the overdue report and chasing."""
+    """Records with a limit that may be overdue on ``as_of`` or due within ``soon``
+    working days (-1: overdue only), for the overdue report and chasing.
+
+    As of today or later these are the open records and their running limits. As of
+    a past day they are the records whose limits ran that day, closed since or not.
+    """
     from officectl.index import open_index
 
+    finished = final_states(register)
+    before = horizon(register, as_of, soon)
     with open_index(register) as index:
-        entries = index.entries(
-            None,
-            final_states(register),
-            running_limits_only=True,
-            due_before=horizon(register, as_of, soon),
-        )
+        if as_of < register.today():
+            # The running limits are today's; a past day needs those done since too.
+            entries = index.history(None, finished, as_of, before)
+        else:
+            entries = index.entries(
+                None, finished, running_limits_only=True, due_before=before
+            )
         return entries, index.problems()
 
 
@@ -314,17 +364,27 @@ def due_items(
     soon: int,
     viewer: Person | None,
 ) -> list[DueItem]:
-    """Open limits overdue on ``as_of``, and those due within ``soon`` working days."""
+    """Limits running on ``as_of`` that were overdue then, and those due within
+    ``soon`` working days of it.
+
+    A limit runs on a day when it has started by then and is not done by then; the
+    entries come from :func:`running` (or the list's selection), which keeps only
+    records open now unless ``as_of`` is past. Provisional due dates are judged as
+    they count on today's calendar (:func:`settled`).
+    """
     calendar = register.calendar
     counted: dict[dt.date, tuple[int, int]] = {}  # limits share few due dates
     items = []
     for entry in entries:
         kind = register.kinds.get(entry.kind)
-        if kind is None or not kind.is_open(entry.state):
+        if kind is None:
             continue
         hidden = kind.confidential and not may_see_classified(register, viewer)
         for deadline in entry.deadlines:
-            due_day = None if "done" in deadline else day_of(deadline.get("due"))
+            if not _runs_on(deadline, as_of):
+                continue
+            deadline = settled(register, kind, deadline)
+            due_day = day_of(deadline.get("due"))
             if due_day is None:
                 continue
             if due_day not in counted:
@@ -365,7 +425,63 @@ def _item(
         person=person,
         provisional=bool(deadline.get("provisional")),
         limit_name=str(deadline.get("limit")),
+        done=deadline.get("done"),
     )
+
+
+def _runs_on(deadline: dict[str, Any], day: dt.date) -> bool:
+    """Whether a limit had started by ``day`` and was not yet done then."""
+    start = day_of(deadline.get("start"))
+    if start is not None and start > day:
+        return False
+    done = day_of(deadline.get("done")) if "done" in deadline else None
+    return "done" not in deadline or (done is not None and done > day)
+
+
+def settled(register: Register, kind: Kind, deadline: dict[str, Any]) -> dict[str, Any]:
+    """``deadline`` with a provisional due date counted again on today's calendar.
+
+    A due date that rested on a year with no published holidays was written 暂定
+    (engine.due_date). The record keeps that date until its next step, but once the
+    year's arrangement is in the calendar (calendar.yaml, or a newer chinesecalendar),
+    what is shown and judged is the date counted again from the limit's start and
+    length, extension included; it stays provisional only while the year is still
+    unpublished. The extension's original due date (``original_provisional`` while
+    it is still 暂定) and the working days late of a limit done since are counted
+    again alike. Other limits come back as they are.
+    """
+    limit = kind.limits.get(str(deadline.get("limit")))
+    start = day_of(deadline.get("start"))
+    if not deadline.get("provisional") or limit is None or start is None:
+        return deadline
+    if limit.due_field or limit.unit == "hours":
+        return deadline  # a date a person set, or clock hours: never provisional
+
+    calendar = register.calendar
+    extended = deadline.get("extended")
+    extra = extended if isinstance(extended, int) else 0
+    due = _counted(calendar, limit, start, extra)
+    result = dict(deadline, due=due.date, provisional=due.provisional)
+    if not due.provisional:
+        del result["provisional"]
+    if "original_due" in deadline:
+        original = _counted(calendar, limit, start, 0)
+        result["original_due"] = original.date
+        if original.provisional:
+            result["original_provisional"] = True
+    done = day_of(deadline.get("done"))
+    if done is not None:
+        result.pop("late", None)
+        if done > due.date:  # as engine._close counts it
+            result["late"] = max(calendar.workdays_late(due.date, done), 1)
+    return result
+
+
+def _counted(calendar: OfficeCalendar, limit: Limit, start: dt.date, extra: int) -> Due:
+    """A limit's due date from its start, as engine.due_date counts it."""
+    if limit.unit == "workdays":
+        return calendar.add_workdays(start, limit.length + extra)
+    return calendar.add_days(start, limit.length + extra)
 
 
 def _owner(

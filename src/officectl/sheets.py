@@ -836,6 +836,7 @@ COMMON = [
     Column("state", "状态"),
     Column("title", "事由"),
     Column("due", "最近时限", date=True),
+    Column("provisional", "暂定"),  # the due date rests on a year not yet published
 ]
 LATE = Column("late", "逾期工作日")
 SKIPPED_FIELDS = {"id", "kind", "state", "deadlines", "history"}

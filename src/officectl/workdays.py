@@ -15,9 +15,14 @@ and counts make-up days.
 
 A year with no official data (the package does not cover it and the office has not
 marked it complete) is never an error: weekends are off, Monday to Friday are working,
-plus whatever the office file lists. Any answer that depends on such a year is
-*provisional*, and the year is added to ``OfficeCalendar.provisional_years`` so the
-command line can warn once and say how to enter the year's arrangement.
+plus whatever the office file lists. From 2025 on, the holidays whose dates the law
+itself fixes are off as well: 元旦 1 January, 劳动节 1-2 May and 国庆节 1-3 October
+(《全国年节及纪念日放假办法》 2024 年修订 第二条). The yearly notice only adds the lunar
+holidays, the 调休 and the days given in lieu, which nobody can know before it is out.
+Any answer that depends on such a year is *provisional*, and the year is added to
+``OfficeCalendar.provisional_years`` so the command line can warn once and say how to
+enter the year's arrangement. The package starts in 2004: for earlier years officectl
+has no official data at all, and counts weekends only.
 
 The office calendar file is ``calendar.yaml`` in a register::
 
@@ -105,6 +110,17 @@ _CHINESE_NAMES = {
     "National Day": "国庆节",
     "Mid-autumn Festival": "中秋节",
     "Anti-Fascist 70th Day": "抗战胜利纪念日",
+}
+# 《全国年节及纪念日放假办法》(2024-11-10) 第二条: the holidays on fixed dates, in force
+# from 2025. Only these are assumed for a year whose notice is not out.
+STATUTORY_FROM = 2025
+STATUTORY_DAYS = {
+    (1, 1): "元旦",
+    (5, 1): "劳动节",
+    (5, 2): "劳动节",
+    (10, 1): "国庆节",
+    (10, 2): "国庆节",
+    (10, 3): "国庆节",
 }
 OFFICE_HOLIDAY_NAME = "本单位休息"
 MAKE_UP_DAY_NAME = "补班"
@@ -229,6 +245,35 @@ class OfficeCalendar:
         """The latest year with official data, from the package or the office file."""
         return max([self._package_years[-1], *self._complete_years])
 
+    @property
+    def first_package_year(self) -> int:
+        """The first year the package has data for (2004): none exists before it."""
+        return self._package_years.start
+
+    def provisional_note(self) -> str:
+        """One line saying why answers in :attr:`provisional_years` are 暂定, and what
+        to do about it; "" when no answer was provisional."""
+        first = self.first_package_year
+        early = sorted(y for y in self.provisional_years if y < first)
+        later = sorted(y for y in self.provisional_years if y >= first)
+        parts = []
+        if early:
+            years = "、".join(str(y) for y in early)
+            parts.append(
+                f"officectl 没有 {first} 年以前的官方放假数据，{years} 年按周末推算、"
+                "标为暂定；如有该年的放假安排，可在登记簿的 calendar.yaml 中录入并标 "
+                "complete: true"
+            )
+        if later:
+            years = "、".join(str(y) for y in later)
+            parts.append(
+                f"{years} 年的放假安排尚未公布或尚未录入（官方数据至 "
+                f"{self.last_official_year} 年），相关日期按周末和元旦、劳动节、国庆节的"
+                "法定日期推算、标为暂定；国务院办公厅通知发布后，请在登记簿的 "
+                "calendar.yaml 中录入该年的 holidays 和 workdays 并标 complete: true"
+            )
+        return "；".join(parts)
+
     def add_workdays(self, start: datetime.date, n: int) -> Due:
         """The ``n``-th working day after ``start``; ``start`` itself is never counted.
 
@@ -319,7 +364,16 @@ class OfficeCalendar:
             return True
         if day in package.holidays:
             return False
+        if self._statutory(day):
+            return False
         return day.weekday() < 5
+
+    def _statutory(self, day: datetime.date) -> str:
+        """The fixed-date holiday the law puts on ``day`` in a year with no official
+        data (see the module's docstring); "" for any other day."""
+        if day.year < STATUTORY_FROM or self.is_official(day.year):
+            return ""
+        return STATUTORY_DAYS.get((day.month, day.day), "")
 
     def _day_name(self, day: datetime.date) -> str:
         """Why a day is what it is, in the words of a Chinese wall calendar."""
@@ -331,6 +385,8 @@ class OfficeCalendar:
         if day in package.holidays:
             english = package.holidays[day]
             return _CHINESE_NAMES.get(english, english)
+        if self._statutory(day):
+            return self._statutory(day)
         return WEEKEND_NAME if day.weekday() >= 5 else ""
 
     def prepare(self, last_year: int) -> None:

@@ -111,7 +111,7 @@ def due(ctx: click.Context, start: str, workdays: int | None, days: int | None) 
         if workdays is not None
         else office.add_days(day, days or 0)
     )
-    note = "（暂定：该年放假安排尚未公布）" if result.provisional else ""
+    note = "（暂定）" if result.provisional else ""
     click.echo(f"{result.date.isoformat()}{note}")
     if result.provisional:
         _warn(office)
@@ -170,8 +170,4 @@ def _date(text: str) -> dt.date:
 
 
 def _warn(office: OfficeCalendar) -> None:
-    click.echo(
-        f"officectl: 官方放假安排只到 {office.last_official_year} 年，之后按周末推算；"
-        "新一年的通知发布后，在登记簿 calendar.yaml 中录入并标 complete: true",
-        err=True,
-    )
+    click.echo(f"officectl: 注意：{office.provisional_note()}", err=True)

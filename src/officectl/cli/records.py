@@ -209,6 +209,15 @@ def list_(
     reader = viewer(register, by)
     rows = [reports.list_row(register, e, chosen.late, reader) for e in chosen.entries]
     headers = dict(reports.LIST_HEADERS)
+    if fmt == "json":  # the plain date, and whether it is 暂定, apart
+        headers |= reports.PROVISIONAL_HEADER
+    elif fmt == "csv":  # as export writes it for Excel
+        headers |= reports.PROVISIONAL_HEADER
+        rows = [
+            row | {"provisional": "是" if row["provisional"] else "否"} for row in rows
+        ]
+    else:
+        rows = [reports.marked(row) for row in rows]
     if overdue:
         headers["late"] = "逾期工作日"
     emit(rows, headers, fmt)

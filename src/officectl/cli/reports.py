@@ -76,7 +76,7 @@ def overdue(
     click.echo(_render(register, day, late, coming, fmt, soon))
     for message in skipped:
         click.echo(f"officectl: 跳过无法读取的文件 {message}", err=True)
-    _warn_provisional(register, items)
+    _warn_provisional(register)
     if mail:
         # Units get their own lists; nobody there is assumed to hold a secrecy post.
         mailed = reports.due_items(register, entries, day, soon, None)
@@ -103,8 +103,8 @@ def _render(
         payload = {
             "office": office,
             "as_of": day.isoformat(),
-            "overdue": _rows(late),
-            "due_soon": _rows(coming),
+            "overdue": reports.overdue_rows(late, plain=True),
+            "due_soon": reports.overdue_rows(coming, plain=True),
         }
         return json.dumps(payload, ensure_ascii=False, indent=2, default=str)
     if fmt == "html":
@@ -131,16 +131,10 @@ def _render(
     return "\n".join(parts)
 
 
-def _warn_provisional(register: Register, items: list[Any]) -> None:
-    calendar = register.calendar
-    if calendar.provisional_years:
-        years = "、".join(str(y) for y in sorted(calendar.provisional_years))
-        click.echo(
-            f"officectl: 注意：{years} 年的放假安排尚未录入，相关到期日按周末推算、标为暂定"
-            f"（官方数据至 {calendar.last_official_year} 年）；国务院办公厅通知发布后，"
-            "请在登记簿的 calendar.yaml 中录入该年的 holidays 和 workdays 并标 complete: true",
-            err=True,
-        )
+def _warn_provisional(register: Register) -> None:
+    note = register.calendar.provisional_note()
+    if note:
+        click.echo(f"officectl: 注意：{note}", err=True)
 
 
 @click.command()
@@ -230,8 +224,11 @@ def chase(
     person = acting_person(register, by) if by or not dry_run else None
     entries, skipped = reports.running(register, day, -1)
     reader = person if person is not None else viewer(register, by)
+    # As of a past day, what was overdue then and has been done since needs no chase.
     late = [
-        i for i in reports.due_items(register, entries, day, -1, reader) if i.overdue
+        item
+        for item in reports.due_items(register, entries, day, -1, reader)
+        if item.overdue and item.done is None
     ]
     if person is not None:
         late = _only_chasable(register, late, person)
