@@ -73,7 +73,8 @@ def validate_register(register: Register, working: bool = False) -> list[Finding
             changed = None  # judged by other rules: judge everything again
         if changed != {} or now != seen:
             judged = _judge_changes(register, index, rules, changed)
-            _judge_numbered_again(register, index, rules, judged)
+            if changed is not None and _numbered(register, set(changed)):
+                _judge_numbered_again(register, index, rules, judged)
             _remember_run(index, rules, seen, now)
         findings = _findings(index, rules)
         if working:
@@ -139,23 +140,36 @@ def _judge_changes(
     return {path for path, _ in todo}
 
 
+def _numbered(register: Register, paths: set[str]) -> bool:
+    """Whether any of ``paths`` is a record of a kind that numbers its records."""
+    from officectl.kinds import rules_named
+
+    kinds = {path.split("/")[1] for path in paths if path.count("/") >= 2}
+    return any(
+        hasattr(rules_named(register.kinds[kind].rules), "number_of")
+        for kind in kinds
+        if kind in register.kinds
+    )
+
+
 def _judge_numbered_again(
     register: Register, index: Index, rules: str, judged: set[str]
 ) -> None:
     """Judge again the numbered documents whose judgement may depend on others.
 
     A document's number is judged against every other document's (a 发文字号 given
-    twice), so its kept judgement goes stale when another record changes. Judged
-    again, whatever changed: each document that shares its number with another (as
-    the index has them now), and each numbered one with findings kept, since the
-    record it clashed with may be gone. A clean register has neither.
+    twice), so its kept judgement goes stale when another document changes. Judged
+    again after a numbered document changed: each document that shares its number
+    with another (as the index has them now), and each numbered one with findings
+    kept, since the record it clashed with may be gone. A clean register has neither.
     """
     index.refresh()
     shared = {
         path
         for (path,) in index.db.execute(
-            "SELECT n.path FROM numbers n JOIN numbers o ON n.kind = o.kind "
-            "AND n.sequence = o.sequence AND n.number = o.number AND n.path != o.path"
+            "SELECT path FROM numbers WHERE (kind, sequence, number) IN ("
+            " SELECT kind, sequence, number FROM numbers"
+            " GROUP BY kind, sequence, number HAVING count(*) > 1)"
         )
     }
     flagged = {

@@ -53,6 +53,7 @@ CREATE TABLE IF NOT EXISTS numbers (
     path TEXT NOT NULL, kind TEXT, id TEXT, sequence TEXT, number INTEGER
 );
 CREATE INDEX IF NOT EXISTS numbers_kind ON numbers (kind);
+CREATE INDEX IF NOT EXISTS numbers_given ON numbers (kind, sequence, number);
 """
 # ``running_limits`` repeats, for every limit still running, what the overdue report
 # shows of it and its record: a thousand rows read in one go, where looking each up
