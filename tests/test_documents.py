@@ -1161,16 +1161,21 @@ def test_the_gate_never_passes_a_record_jsonschema_rejects(
     ids=["prefixItems", "items as a list", "other format", "unevaluated"],
 )
 def test_a_schema_the_gate_cannot_match_is_left_to_jsonschema(tmp_path, field):
+    schemas = _with_odd_field(tmp_path, field)
+
+    assert schemas.gate("odd") is None
+    assert schemas.problems("odd", {"id": 1}) != []  # jsonschema still judges it
+
+
+def _with_odd_field(folder: Path, field: dict[str, Any]) -> SchemaSet:
+    """The schemas of a kind "odd" whose records have an id and the field ``odd``."""
     schema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "type": "object",
         "properties": {"id": {"type": "string"}, "odd": field},
     }
-    (tmp_path / "odd.schema.json").write_text(json.dumps(schema), encoding="utf-8")
-    schemas = SchemaSet([tmp_path])
-
-    assert schemas.gate("odd") is None
-    assert schemas.problems("odd", {"id": 1}) != []  # jsonschema still judges it
+    (folder / "odd.schema.json").write_text(json.dumps(schema), encoding="utf-8")
+    return SchemaSet([folder])
 
 
 # Where fastjsonschema's stricter reading of a keyword would make it the more lenient:
@@ -1198,13 +1203,7 @@ LENIENT_IF_GATED = [
 def test_the_gate_never_passes_what_its_stricter_reading_would_let_through(
     tmp_path, field, value
 ):
-    schema = {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "type": "object",
-        "properties": {"id": {"type": "string"}, "odd": field},
-    }
-    (tmp_path / "odd.schema.json").write_text(json.dumps(schema), encoding="utf-8")
-    schemas = SchemaSet([tmp_path])
+    schemas = _with_odd_field(tmp_path, field)
     record = {"id": "X-1", "odd": value}
 
     assert list(schemas.validator("odd").iter_errors(record)) != []
@@ -1212,13 +1211,7 @@ def test_the_gate_never_passes_what_its_stricter_reading_would_let_through(
 
 
 def test_a_pattern_fastjsonschema_cannot_compile_is_left_to_jsonschema(tmp_path):
-    schema = {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "type": "object",
-        "properties": {"odd": {"type": "string", "pattern": "^[^$]*$"}},
-    }
-    (tmp_path / "odd.schema.json").write_text(json.dumps(schema), encoding="utf-8")
-    schemas = SchemaSet([tmp_path])
+    schemas = _with_odd_field(tmp_path, {"type": "string", "pattern": "^[^$]*$"})
 
     assert schemas.problems("odd", {"odd": "a$b"}) != []
     assert schemas.problems("odd", {"odd": "ab"}) == []
