@@ -269,7 +269,10 @@ def post_refusal(
     usable = held if unit is None else settings.posts_in(person, unit)
     if usable & set(action.posts):
         return ""
-    wanted = "、".join(_post_in(settings, post, unit) for post in action.posts)
+    holders = [_post_in(settings, post, unit) for post in action.posts]
+    wanted = "、".join(filter(None, holders)) or "、".join(
+        POSTS[p] for p in action.posts
+    )
     other = sorted((held - usable) & set(action.posts))
     if other:
         units = dict.fromkeys(u for p in other for u in settings.units_of(person, p))
@@ -284,10 +287,13 @@ def post_refusal(
 
 
 def _post_in(settings: Settings, post: str, unit: str | None) -> str:
-    """A post as who holds it for this record: 法制处的处室负责人."""
+    """A post as who holds it for this record: 法制处的处室负责人; "" where nobody
+    can (a lower bureau has no head or staff in the roster)."""
     name = POSTS.get(post, post)
     if unit is None or post not in UNIT_POSTS:
         return name
+    if unit in settings.units and settings.units[unit].lower:
+        return ""
     return f"{_unit_name(settings, unit)}的{name}"
 
 
