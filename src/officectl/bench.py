@@ -364,7 +364,7 @@ def _validation(
     helps, click = paired(
         command(officectl(register, "--help")),
         command([sys.executable, "-c", "import click"]),
-        repeat * 3,
+        31,  # a twentieth of a second each: only many runs make a steady median
     )
     return [
         Result("PyYAML C loader over every record", parse, "—", 1.0),
