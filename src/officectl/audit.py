@@ -31,12 +31,11 @@ so the cost is a parse and a validation per changed file, whatever the register'
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
 import shlex
 import sys
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -46,6 +45,7 @@ from typing import Any
 from officectl import gitstore, ids, yamlio
 from officectl.engine import CHASE_ACTION, CHASERS, RESERVED, post_refusal
 from officectl.errors import BadInput, OfficeError, RegisterError
+from officectl.history import entry_key, history_change
 from officectl.register import (
     POSTS,
     SETTINGS,
@@ -85,71 +85,6 @@ class AuditFinding:
 
 
 # --- the history of one record as a walk through its workflow --------------------------
-
-
-def check_chain(kind: Kind, data: Any) -> list[tuple[tuple[Any, ...], str]]:
-    """Where a record's history does not read as a walk through ``kind``'s workflow."""
-    history = data.get("history") if isinstance(data, dict) else None
-    if not isinstance(history, list) or not history:
-        return [(("history",), "没有办理记录：记录只能由 officectl new 登记产生")]
-    problems: list[tuple[tuple[Any, ...], str]] = []
-    state = ""
-    for index, entry in enumerate(history):
-        where = ("history", index)
-        if not isinstance(entry, dict):
-            problems.append((where, f"history[{index}]: 应为一条办理记录（键值映射）"))
-            continue
-        action = kind.actions.get(str(entry.get("action")))
-        if action is None:
-            problems.append(
-                (
-                    where,
-                    f"history[{index}]: {kind.label}流程中没有动作 {entry.get('action')!r}",
-                )
-            )
-            state = str(entry.get("to") or state)
-            continue
-        source = str(entry.get("from") or "")
-        named = f"history[{index}]: {action.label}（{action.name}）"
-        if action.create != (index == 0):
-            first = kind.creating_action
-            problems.append(
-                (where, f"{named}: 第一步必须是且只能是{first.label}（{first.name}）")
-            )
-        elif source != state:
-            problems.append(
-                (
-                    where,
-                    f"{named}记为在“{kind.state_label(source)}”时办理，"
-                    f"但此前的状态是“{kind.state_label(state)}”",
-                )
-            )
-        elif not action.create and source not in action.sources:
-            problems.append((where, f"{named}不能在“{kind.state_label(source)}”时办理"))
-        target = action.target or source
-        if str(entry.get("to")) != target:
-            problems.append(
-                (
-                    where,
-                    f"{named}应使状态变为“{kind.state_label(target)}”，"
-                    f"记录的却是“{kind.state_label(str(entry.get('to')))}”",
-                )
-            )
-        state = str(entry.get("to") or target)
-    if data.get("state") != state:
-        problems.append(
-            (
-                ("state",),
-                f"state: 状态为“{kind.state_label(str(data.get('state')))}”，"
-                f"按办理记录应为“{kind.state_label(state)}”：没有流程动作能解释这一状态",
-            )
-        )
-    return problems
-
-
-def entry_key(value: Any) -> str:
-    """A value as text that is equal exactly when the values are (``1`` is not ``true``)."""
-    return json.dumps(yamlio.to_json(value), ensure_ascii=False, default=str)
 
 
 # --- file versions, read once ----------------------------------------------------------
@@ -750,7 +685,7 @@ def replay(
     when a step cannot be replayed at all (an unknown action, a moment that is not
     one); the walk through the workflow and validation report those.
     """
-    from officectl.engine import replay_limits
+    from officectl.engine import update_limits
 
     expected = {key: value for key, value in after.items() if key not in RESERVED}
     old = before or {}
@@ -771,7 +706,7 @@ def replay(
                 expected[action.sets_person] = entry.get("by")
         state = action.target or state
         try:
-            replay_limits(calendar, kind, action, expected, when, state)
+            update_limits(calendar, kind, action, expected, when, state)
         except (TypeError, ValueError, KeyError, AttributeError):
             return None  # a field the limits need is malformed: validation says so
     return expected
@@ -832,7 +767,7 @@ def _shown(value: Any) -> str:
         return value
     if isinstance(value, dt.date):
         return value.isoformat()
-    return json.dumps(yamlio.to_json(value), ensure_ascii=False, default=str)
+    return entry_key(value)
 
 
 def _moment(entry: Any) -> dt.datetime | None:
@@ -906,23 +841,6 @@ def _hand_edit(change: gitstore.Change) -> str:
 def _email(person: Person) -> str:
     """The email officectl commits a person's steps with."""
     return person.email or f"{person.id}@officectl.invalid"
-
-
-def history_change(before: Any, after: Any) -> tuple[list[Any], int]:
-    """The history entries ``after`` adds to ``before``, and how many it lost."""
-    old = before.get("history") if isinstance(before, dict) else None
-    new = after.get("history") if isinstance(after, dict) else None
-    old = old if isinstance(old, list) else []
-    new = new if isinstance(new, list) else []
-    remaining = Counter(entry_key(entry) for entry in old)
-    added = []
-    for entry in new:
-        key = entry_key(entry)
-        if remaining[key] > 0:
-            remaining[key] -= 1
-        else:
-            added.append(entry)
-    return added, sum(remaining.values())
 
 
 def _merge_problems(result: dict[str, Any], parents: list[dict[str, Any]]) -> list[str]:

@@ -13,10 +13,11 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 from officectl import gitstore, yamlio
 from officectl.errors import BadInput, Refused
+from officectl.history import added_places, check_chain
 from officectl.kinds import rules_of
 from officectl.register import (
     ID_PATTERN,
@@ -29,6 +30,7 @@ from officectl.register import (
     Settings,
 )
 from officectl.schemas import Finding, SchemaSet, first_refused
+from officectl.workdays import OfficeCalendar
 from officectl.workflow import Action, Kind, Limit
 
 RESERVED = {"id", "kind", "state", "history", "deadlines"}
@@ -164,7 +166,7 @@ def _finish(
     if action.sets_person:
         yamlio.set_field(tree, action.sets_person, step.person.id, before="deadlines")
     tree["state"] = after
-    _update_limits(register, kind, action, tree, step.when, after)
+    update_limits(register.calendar, kind, action, tree, step.when, after)
     _append_history(tree, action, before, after, step)
     rules = rules_of(kind)
     if rules is not None and hasattr(rules, "before_step"):
@@ -499,14 +501,13 @@ def _history_problems(
     register: Register, kind: Kind, data: Any, since: Any
 ) -> list[Problem]:
     """The walk through the workflow, then who took each step and when."""
-    from officectl.audit import check_chain
-
     found = check_chain(kind, data)
     history = data.get("history")
     if not isinstance(history, list):
         return found
     settings = register.settings
-    fresh = _new_steps(history, since)
+    zone = register.now().tzinfo
+    fresh = set(added_places(since, data)[0]) if since is not None else set()
     before: dt.datetime | None = None
     for index, entry in enumerate(history):
         if not isinstance(entry, dict):
@@ -525,7 +526,7 @@ def _history_problems(
             refusal = post_refusal(settings, action, person)
             if refusal:
                 found.append((("history", index, "by"), f"history[{index}]: {refusal}"))
-        moment = _moment(entry.get("at"))
+        moment = _moment(entry.get("at"), zone)
         if moment is None:
             continue
         if before is not None and moment < before - CLOCK_SKEW:
@@ -540,48 +541,32 @@ def _history_problems(
     return found
 
 
-def _new_steps(history: list[Any], since: Any) -> set[int]:
-    """The places in ``history`` of the steps the committed record ``since`` lacks."""
-    if since is None:
-        return set()
-    from collections import Counter
-
-    from officectl.audit import entry_key
-
-    old = since.get("history") if isinstance(since, dict) else None
-    remaining = Counter(entry_key(e) for e in (old if isinstance(old, list) else []))
-    fresh = set()
-    for index, entry in enumerate(history):
-        key = entry_key(entry)
-        if remaining[key] > 0:
-            remaining[key] -= 1
-        else:
-            fresh.add(index)
-    return fresh
-
-
-def _moment(value: Any) -> dt.datetime | None:
+def _moment(value: Any, zone: dt.tzinfo | None) -> dt.datetime | None:
+    """A history entry's moment; one written without a zone is in the office's."""
     if not isinstance(value, dt.datetime):
         try:
             value = dt.datetime.fromisoformat(str(value))
         except ValueError:
             return None  # the schema says what is wanted
     if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))
+        value = value.replace(tzinfo=zone)
     return value
 
 
 # --- time limits --------------------------------------------------------------------
 
 
-def _update_limits(
-    register: Register,
+def update_limits(
+    calendar: OfficeCalendar,
     kind: Kind,
     action: Action,
     tree: Any,
     when: dt.datetime,
     state: str,
 ) -> None:
+    """What a step ending in ``state`` does to ``tree``'s time limits, counted by
+    ``calendar``: stop those it stops, open those it starts, extend where it extends.
+    The audit replays past steps through here with the calendar of their day."""
     deadlines = tree.get("deadlines")
     if deadlines is None:
         deadlines = []
@@ -592,36 +577,20 @@ def _update_limits(
         if "done" in entry or limit is None:
             continue
         if final or action.name in limit.stop_actions or state in limit.stop_states:
-            _close(register, limit, entry, when)
+            _close(calendar, limit, entry, when)
     for limit in kind.limits.values():
         if action.name in limit.start_actions:
-            entry = _open(register, limit, tree, when)
+            entry = _open(calendar, limit, tree, when)
             if entry is None:
                 continue
             if final or action.name in limit.stop_actions:
-                _close(register, limit, entry, when)
+                _close(calendar, limit, entry, when)
             deadlines.append(entry)
     if action.extends:
-        _extend(register, kind, action, tree, deadlines)
+        _extend(calendar, kind, action, tree, deadlines)
 
 
-class _Counted(NamedTuple):
-    calendar: Any  # all the limit arithmetic asks of a register
-
-
-def replay_limits(
-    calendar: Any, kind: Kind, action: Action, tree: Any, when: dt.datetime, state: str
-) -> None:
-    """What a step does to ``tree``'s time limits, counted by ``calendar``.
-
-    The audit replays a past step with the calendar as it stood at that commit; the
-    entries in ``tree["deadlines"]`` must be editable mappings (``yamlio.new_map``).
-    """
-    counted = cast(Register, _Counted(calendar))
-    _update_limits(counted, kind, action, tree, when, state)
-
-
-def _open(register: Register, limit: Limit, tree: Any, when: dt.datetime) -> Any:
+def _open(calendar: OfficeCalendar, limit: Limit, tree: Any, when: dt.datetime) -> Any:
     """A new running limit, or None for a limit whose date nobody has set."""
     start: Any = when if limit.unit == "hours" else when.date()
     if limit.date_field and isinstance(_get(tree, limit.date_field), dt.date):
@@ -631,7 +600,7 @@ def _open(register: Register, limit: Limit, tree: Any, when: dt.datetime) -> Any
         if due in (None, ""):
             return None
     else:
-        due, provisional = due_date(register, limit, start)
+        due, provisional = due_date(calendar, limit, start)
     entry = yamlio.new_map({"limit": limit.name, "label": limit.label})
     entry["start"] = _plain(start)
     entry["due"] = _plain(due)
@@ -640,7 +609,9 @@ def _open(register: Register, limit: Limit, tree: Any, when: dt.datetime) -> Any
     return entry
 
 
-def _close(register: Register, limit: Limit, entry: Any, when: dt.datetime) -> None:
+def _close(
+    calendar: OfficeCalendar, limit: Limit, entry: Any, when: dt.datetime
+) -> None:
     """Stop a running limit; a stop after its due date keeps the working days late."""
     entry["done"] = _stamp(limit, when)
     due = entry["due"]
@@ -648,27 +619,23 @@ def _close(register: Register, limit: Limit, entry: Any, when: dt.datetime) -> N
         late = when > _as_datetime(due)
         days = 1 if late else 0
     else:
-        days = register.calendar.workdays_late(due, when.date())
+        days = calendar.workdays_late(due, when.date())
         late = when.date() > due
     if late:
         entry["late"] = max(days, 1)
 
 
-def due_date(register: Register, limit: Limit, start: Any, extra: int = 0) -> Any:
+def due_date(calendar: OfficeCalendar, limit: Limit, start: Any, extra: int = 0) -> Any:
     """When a limit falls due, and whether that rests on a year not yet published."""
-    calendar = register.calendar
     if limit.unit == "hours":
         return calendar.add_hours(_as_datetime(start), limit.length + extra), False
     start_day = start.date() if isinstance(start, dt.datetime) else start
-    if limit.unit == "workdays":
-        due = calendar.add_workdays(start_day, limit.length + extra)
-    else:
-        due = calendar.add_days(start_day, limit.length + extra)
+    due = calendar.add(start_day, limit.length + extra, limit.unit)
     return due.date, due.provisional
 
 
 def _extend(
-    register: Register, kind: Kind, action: Action, tree: Any, deadlines: Any
+    calendar: OfficeCalendar, kind: Kind, action: Action, tree: Any, deadlines: Any
 ) -> None:
     rule = action.extends
     assert rule is not None
@@ -686,7 +653,7 @@ def _extend(
     entry = open_entries[-1]
     limit = kind.limits[rule.limit]
     start = entry["start"]
-    due, provisional = due_date(register, limit, start, extra=days)
+    due, provisional = due_date(calendar, limit, start, extra=days)
     yamlio.set_field(entry, "original_due", entry["due"], before="due")
     entry["due"] = _plain(due)
     entry["extended"] = days

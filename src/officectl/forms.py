@@ -324,7 +324,7 @@ class _Helpers:
             if days:
                 start = _as_date(entry["start"])
                 due, provisional = engine.due_date(
-                    self.register, limit, start, extra=days
+                    self.register.calendar, limit, start, extra=days
                 )
         return {
             "limit": limit,

@@ -28,8 +28,9 @@ from functools import partial
 from pathlib import Path
 
 from officectl import gitstore, yamlio
-from officectl.audit import RECORD_PATH, history_change
+from officectl.audit import RECORD_PATH
 from officectl.errors import RegisterError
+from officectl.history import history_change
 from officectl.register import RECORDS, Register
 
 

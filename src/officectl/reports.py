@@ -14,8 +14,7 @@ from typing import Any, NamedTuple
 
 from officectl.index import Entry
 from officectl.register import Person, Register
-from officectl.workdays import Due, OfficeCalendar
-from officectl.workflow import Kind, Limit
+from officectl.workflow import Kind
 
 
 class Summary(NamedTuple):
@@ -460,12 +459,12 @@ def settled(register: Register, kind: Kind, deadline: dict[str, Any]) -> dict[st
     calendar = register.calendar
     extended = deadline.get("extended")
     extra = extended if isinstance(extended, int) else 0
-    due = _counted(calendar, limit, start, extra)
+    due = calendar.add(start, limit.length + extra, limit.unit)
     result = dict(deadline, due=due.date, provisional=due.provisional)
     if not due.provisional:
         del result["provisional"]
     if "original_due" in deadline:
-        original = _counted(calendar, limit, start, 0)
+        original = calendar.add(start, limit.length, limit.unit)
         result["original_due"] = original.date
         if original.provisional:
             result["original_provisional"] = True
@@ -475,13 +474,6 @@ def settled(register: Register, kind: Kind, deadline: dict[str, Any]) -> dict[st
         if done > due.date:  # as engine._close counts it
             result["late"] = max(calendar.workdays_late(due.date, done), 1)
     return result
-
-
-def _counted(calendar: OfficeCalendar, limit: Limit, start: dt.date, extra: int) -> Due:
-    """A limit's due date from its start, as engine.due_date counts it."""
-    if limit.unit == "workdays":
-        return calendar.add_workdays(start, limit.length + extra)
-    return calendar.add_days(start, limit.length + extra)
 
 
 def _owner(

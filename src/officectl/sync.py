@@ -41,8 +41,9 @@ from pathlib import Path
 from typing import Any
 
 from officectl import gitstore, ids, yamlio
-from officectl.audit import RECORD_PATH, check_chain, entry_key
+from officectl.audit import RECORD_PATH
 from officectl.errors import BadInput, RegisterError
+from officectl.history import check_chain, entry_key
 from officectl.register import RECORDS, Person, Register
 from officectl.schemas import Finding
 

@@ -318,6 +318,13 @@ class OfficeCalendar:
         due = self._workday_on_or_after(last)
         return Due(due, self._touch(last.year, due.year))
 
+    def add(self, start: datetime.date, n: int, unit: str) -> Due:
+        """``start`` plus ``n`` of a day-counted limit's ``unit``: working days
+        ("workdays") or calendar days ("days")."""
+        if unit == "workdays":
+            return self.add_workdays(start, n)
+        return self.add_days(start, n)
+
     def add_hours(self, start: datetime.datetime, n: int | float) -> datetime.datetime:
         """``start`` plus ``n`` clock hours; hours run through nights and holidays."""
         try:
