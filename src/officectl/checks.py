@@ -269,13 +269,22 @@ def _judge_files(register: Register, files: Iterable[Path]) -> list[Finding]:
     findings: list[Finding] = []
     for path in files:
         name = register.relative(path)
-        try:
-            text = path.read_bytes().decode("utf-8")
-        except UnicodeDecodeError:
-            findings.append(Finding(name, 1, "不是 UTF-8 编码的文本"))
-            continue
-        findings += check_text(register, text, name)
+        text = _decoded(path.read_bytes(), name)
+        if isinstance(text, Finding):
+            findings.append(text)
+        else:
+            findings += check_text(register, text, name)
     return findings
+
+
+def _decoded(raw: bytes, name: str) -> str | Finding:
+    """A record file's text, or the finding that it is not UTF-8 (naming the byte)."""
+    from officectl import yamlio
+
+    try:
+        return yamlio.decode(raw, name)
+    except yamlio.YamlError as err:
+        return Finding(name, 1, str(err).partition(": ")[2])
 
 
 def _working_changes(register: Register) -> set[str]:
@@ -361,10 +370,9 @@ def staged_problems(register: Register) -> list[Finding]:
     found: list[Finding] = []
     with gitstore.Blobs(register.root) as blobs:
         for name in names:
-            try:
-                text = (blobs.get(f":{name}") or b"").decode("utf-8")
-            except UnicodeDecodeError:
-                found.append(Finding(name, 1, "不是 UTF-8 编码的文本"))
+            text = _decoded(blobs.get(f":{name}") or b"", name)
+            if isinstance(text, Finding):
+                found.append(text)
                 continue
             since = committed(blobs.get(f"HEAD:{name}"), name)
             found += check_text(register, text, name, since)
